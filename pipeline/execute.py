@@ -1,0 +1,92 @@
+"""Running one stage on one document: read the previous result, call the stage, write.
+
+This is the glue the Luigi tasks (and the plain-loop benchmark) call; it
+knows files but not Luigi. A failure is written to an error record naming
+the file and the reason, and raised as DocumentFailed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import store
+from .model import Edit, StageResult
+from .stages import STAGES, stage_function
+from .store import Doc
+
+
+class DocumentFailed(RuntimeError):
+    """A stage could not process a document; str() is a one-line reason naming the file."""
+
+
+def previous_stage(stage: str) -> str | None:
+    index = STAGES.index(stage)
+    return STAGES[index - 1] if index else None
+
+
+def is_done(output_dir: Path, doc: Doc, stage: str) -> bool:
+    return store.state_path(output_dir, doc, stage).exists()
+
+
+def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
+    if stage == "decode":
+        raw = Path(doc.path).read_bytes()
+        raw_text, result = stage_function("decode")(raw)
+        meta = {"source": doc.path, "source_sha256": doc.sha256, **result.meta}
+        return _state(doc, stage, result, meta, raw_text=raw_text)
+    prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
+    result: StageResult = stage_function(stage)(prev["text"], prev["meta"])
+    return _state(doc, stage, result, result.meta)
+
+
+def _state(doc: Doc, stage: str, result: StageResult, meta: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"stem": doc.stem, "stage": stage, "source_sha256": doc.sha256, **extra,
+            "text": result.text, "meta": meta, "edits": [e.to_json() for e in result.edits]}
+
+
+def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
+    """Bring one document's `stage` up to date; return True when it had to run."""
+    output_dir = Path(output_dir)
+    if is_done(output_dir, doc, stage):
+        if stage == STAGES[-1] and not store.report_path(output_dir, doc.stem).exists():
+            publish(output_dir, doc, store.read_json(store.state_path(output_dir, doc, stage)))
+        return False
+    try:
+        state = _call_stage(stage, doc, output_dir)
+    except Exception as exc:  # noqa: BLE001 - any failure becomes a recorded, named error
+        reason = f"{doc.path}: {stage} failed: {exc}"
+        _record_failure(output_dir, doc, stage, exc, reason)
+        raise DocumentFailed(reason) from exc
+    if stage == STAGES[-1]:
+        publish(output_dir, doc, state)
+    store.write_json_atomic(store.state_path(output_dir, doc, stage), state)
+    store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
+    store.remove_stale(output_dir, doc, stage)
+    return True
+
+
+def _record_failure(output_dir: Path, doc: Doc, stage: str, exc: Exception, reason: str) -> None:
+    store.write_json_atomic(store.error_path(output_dir, doc, stage),
+                            {"stem": doc.stem, "source": doc.path, "stage": stage,
+                             "error": exc.__class__.__name__, "reason": reason})
+
+
+def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
+    """Every edit of every stage for a document, in application order."""
+    edits = []
+    for stage in STAGES:
+        path = store.state_path(output_dir, doc, stage)
+        if path.exists():
+            edits += [Edit.from_json(e) for e in store.read_json(path)["edits"]]
+    return edits
+
+
+def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
+    """Write the report and its complete change record (atomically, record first)."""
+    edits = [e for e in all_edits(output_dir, doc) if e.stage != final_state["stage"]]
+    edits += [Edit.from_json(e) for e in final_state["edits"]]
+    lines = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in edits)
+    store.write_text_atomic(store.changes_path(output_dir, doc.stem), lines)
+    store.write_text_atomic(store.report_path(output_dir, doc.stem), final_state["text"])

@@ -1,0 +1,146 @@
+"""Running the whole pipeline over a folder with Luigi, and summarising what happened."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import store
+from .stages import STAGES
+from .store import Doc
+
+
+@dataclass
+class Problem:
+    """An input that could not even be scheduled (unreadable, duplicate stem)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class RunSummary:
+    docs: list[Doc] = field(default_factory=list)
+    ran: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    luigi_status: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def lines(self) -> list[str]:
+        out = [f"documents: {len(self.docs)}, failed: {len(self.failed)}, removed (source gone): {len(self.removed)}"]
+        for stage in STAGES:
+            out.append(f"  {stage:<11} ran {self.ran[stage]:>5}   up to date {self.skipped[stage]:>5}")
+        out += [f"FAILED {reason}" for reason in self.failed.values()]
+        out += [f"removed outputs of vanished source: {stem}" for stem in self.removed]
+        return out
+
+
+def discover(input_dir: Path) -> tuple[list[Doc], list[Problem]]:
+    """Every regular file in the folder (not hidden) is a document, named by its stem."""
+    if not input_dir.is_dir():
+        raise FileNotFoundError(f"{input_dir}: input folder does not exist")
+    docs, problems, seen = [], [], {}
+    for path in sorted(input_dir.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        stem = path.stem
+        if stem in seen:
+            problems.append(Problem(str(path), f"{path}: same output name '{stem}.md' as {seen[stem]}; skipped"))
+            continue
+        try:
+            digest = store.sha256_file(path)
+        except OSError as exc:
+            problems.append(Problem(str(path), f"{path}: cannot read: {exc.strerror or exc}"))
+            continue
+        seen[stem] = path
+        docs.append(Doc(stem, str(path), digest))
+    return docs, problems
+
+
+def prune(output_dir: Path, docs: list[Doc]) -> list[str]:
+    """Remove the outputs of documents whose source is gone; return their stems."""
+    current = {d.stem for d in docs}
+    gone = sorted(store.known_stems(output_dir) - current)
+    for stem in gone:
+        store.remove_document(output_dir, stem)
+    return gone
+
+
+def make_units(docs: list[Doc], shard_size: int) -> tuple[tuple[tuple[str, str, str], ...], ...]:
+    """Group documents into units of work of `shard_size` documents each."""
+    size = max(1, shard_size)
+    triples = [d.as_tuple() for d in docs]
+    return tuple(tuple(triples[i:i + size]) for i in range(0, len(triples), size))
+
+
+def snapshot(output_dir: Path, docs: list[Doc]) -> dict[tuple[str, str], bool]:
+    """Which (document, stage) results exist now."""
+    return {(d.stem, s): store.state_path(output_dir, d, s).exists() for d in docs for s in STAGES}
+
+
+def failure_reason(output_dir: Path, doc: Doc) -> str | None:
+    """The recorded reason when some stage of this document failed for its current keys."""
+    for stage in STAGES:
+        path = store.error_path(output_dir, doc, stage)
+        if path.exists():
+            return store.read_json(path)["reason"]
+        if not store.state_path(output_dir, doc, stage).exists():
+            return None
+    return None
+
+
+def quiet_luigi() -> None:
+    for name in ("luigi", "luigi-interface"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def build(units, output_dir: Path, workers: int, scheduler_url: str | None = None):
+    """Run CleanReports under Luigi (local scheduler unless a luigid URL is given)."""
+    import luigi
+
+    from tasks import CleanReports
+
+    quiet_luigi()
+    task = CleanReports(units=units, output_dir=str(output_dir))
+    options = {"workers": workers, "detailed_summary": True, "log_level": "WARNING"}
+    if scheduler_url:
+        options["scheduler_url"] = scheduler_url
+    else:
+        options["local_scheduler"] = True
+    return luigi.build([task], **options)
+
+
+def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int = 1,
+          scheduler_url: str | None = None) -> RunSummary:
+    """Clean every document of input_dir into output_dir; only what changed runs."""
+    docs, problems = discover(Path(input_dir))
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if not os.access(output_dir, os.W_OK):
+        raise PermissionError(f"{output_dir}: output folder is not writable")
+    summary = RunSummary(docs=docs, removed=prune(output_dir, docs))
+    before = snapshot(output_dir, docs)
+    if docs:
+        result = build(make_units(docs, shard_size), output_dir, workers, scheduler_url)
+        summary.luigi_status = result.status.name
+    after = snapshot(output_dir, docs)
+    for (stem, stage), existed in before.items():
+        if existed:
+            summary.skipped[stage] += 1
+        elif after[(stem, stage)]:
+            summary.ran[stage] += 1
+    for doc in docs:
+        reason = failure_reason(output_dir, doc)
+        if reason:
+            summary.failed[doc.stem] = reason
+    for problem in problems:
+        summary.failed[problem.path] = problem.reason
+    return summary

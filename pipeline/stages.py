@@ -1,0 +1,37 @@
+"""The ordered list of stages, and each stage's fingerprint (code + rule files)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from . import rules
+
+STAGES = ("decode", "normalise", "strip", "repair", "reassemble", "render")
+# Modules whose code every stage depends on (the shared model and rule loader).
+SHARED_MODULES = ("model", "rules")
+
+
+def stage_module(stage: str) -> Any:
+    return import_module(f"pipeline.{stage}")
+
+
+def stage_function(stage: str) -> Callable[..., Any]:
+    """The pure function of a stage (decode takes bytes, the others text and metadata)."""
+    return getattr(stage_module(stage), stage)
+
+
+@cache
+def stage_fingerprint(stage: str) -> str:
+    """Hash of the stage's code, the shared code and its rule files: its version."""
+    module = stage_module(stage)
+    digest = hashlib.sha256()
+    for name in (stage, *SHARED_MODULES, *getattr(module, "EXTRA_MODULES", ())):
+        digest.update(Path(stage_module(name).__file__).read_bytes())
+    for rule_file in module.RULE_FILES:
+        digest.update(rules.file_hash(rule_file).encode())
+    return digest.hexdigest()
