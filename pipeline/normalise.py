@@ -21,6 +21,7 @@ EXTRA_MODULES = ("canonical",)
 
 CJK = r"[\p{Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20“”‘’…—]"
 HAN = regex.compile(r"\p{Han}")
+FULLWIDTH_MARK = r"[，。、；：？！（）【】《》〈〉「」『』“”‘’]"
 
 
 @cache
@@ -133,8 +134,14 @@ def normalise(text: str, meta: dict[str, Any]) -> StageResult:
     if config:
         meta["script"] = f"traditional ({config})"
         rec.replace_spans(_line_spans(rec.text, _converter(config).convert, f"E4-opencc-{config}"))
-    _pairs_to_fullwidth(rec)
-    _punct_to_fullwidth(rec)
+    for _ in range(3):  # a converted mark can make its neighbour convertible: repeat until stable
+        before = len(rec.edits)
+        _pairs_to_fullwidth(rec)
+        _punct_to_fullwidth(rec)
+        if len(rec.edits) == before:
+            break
+    rec.sub("W2-space-by-fullwidth-mark", rf"(?<={FULLWIDTH_MARK})[ ]+|[ ]+(?={FULLWIDTH_MARK})", "")
+    rec.sub("W2-space-after-note-mark", r"(?<=[\]］])[ ]+(?=[\p{Han}“‘])", "")
     return rec.result(meta)
 
 

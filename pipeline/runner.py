@@ -29,6 +29,7 @@ class RunSummary:
     failed: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
     luigi_status: str = ""
+    luigi_ran: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -97,6 +98,17 @@ def failure_reason(output_dir: Path, doc: Doc) -> str | None:
     return None
 
 
+def completed_tasks(result) -> list[tuple[str, tuple[str, ...]]]:
+    """(task family, document stems) of every task that ran in a Luigi build.
+
+    Read from the detailed summary (`luigi.build(..., detailed_summary=True)`).
+    """
+    from luigi.execution_summary import _summary_dict
+
+    done = _summary_dict(result.worker)["completed"]
+    return sorted((t.get_task_family(), tuple(d[0] for d in getattr(t, "docs", ()))) for t in done)
+
+
 def quiet_luigi() -> None:
     for name in ("luigi", "luigi-interface"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -131,6 +143,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int =
     if docs:
         result = build(make_units(docs, shard_size), output_dir, workers, scheduler_url)
         summary.luigi_status = result.status.name
+        summary.luigi_ran = completed_tasks(result)
     after = snapshot(output_dir, docs)
     for (stem, stage), existed in before.items():
         if existed:
