@@ -46,7 +46,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         return 2
     try:
         summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url)
-    except (FileNotFoundError, PermissionError) as exc:
+    except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for line in summary.lines():

@@ -18,7 +18,7 @@ import ftfy
 from .model import Recorder, StageResult, add_flag
 
 STAGE = "decode"
-RULE_FILES: tuple[str, ...] = ()
+RULE_FILES = ("decode.toml",)
 
 BINARY_SIGNATURES = {
     b"%PDF": "a PDF file",
@@ -48,6 +48,8 @@ FTFY_CONFIG = ftfy.TextFixerConfig(
 
 
 LOST_RUN = re.compile("\ufffd+")
+# Real Chinese text in a legacy encoding scores above 0.9; random bytes about 0.3.
+MIN_PLAUSIBILITY = 0.6
 
 
 class DecodeError(ValueError):
@@ -56,7 +58,10 @@ class DecodeError(ValueError):
 
 @cache
 def common_hanzi() -> frozenset[str]:
-    """GB2312 level 1: the 3,755 most common characters, read from the codec itself."""
+    """GB2312 level 1 (the 3,755 most common characters, read from the codec itself)
+    and their traditional forms (via OpenCC), so Big5 text counts as plausible too."""
+    import opencc
+
     chars = set()
     for hi in range(0xB0, 0xD8):
         for lo in range(0xA1, 0xFF):
@@ -64,7 +69,8 @@ def common_hanzi() -> frozenset[str]:
                 chars.add(bytes((hi, lo)).decode("gb2312"))
             except UnicodeDecodeError:
                 continue
-    return frozenset(chars)
+    simplified = "".join(sorted(chars))
+    return frozenset(chars | set(opencc.OpenCC("s2t.json").convert(simplified)))
 
 
 COMMON_MARKS = frozenset("，。、；：？！“”‘’（）《》——…·%．0123456789 \n\t")
@@ -114,13 +120,13 @@ def detect_encoding(raw: bytes) -> tuple[str, str]:
         return ("utf-16-be" if even_zeros > odd_zeros else "utf-16-le"), "NUL byte pattern"
     guess = chardet.detect(raw)
     label = (guess.get("encoding") or "").lower()
-    codec = CODEC_FOR_LABEL.get(label)
-    if codec and _decodes(raw, codec):
-        return codec, f"chardet {guess.get('encoding')} ({guess.get('confidence', 0):.2f})"
+    guessed = CODEC_FOR_LABEL.get(label)
+    if guessed and _decodes(raw, guessed):
+        return guessed, f"chardet {guess.get('encoding')} ({guess.get('confidence', 0):.2f})"
     for codec in FALLBACK_CODECS:
         if _decodes(raw, codec):
             return codec, f"strict {codec} decode (chardet said {guess.get('encoding')})"
-    return codec or "gb18030", f"best guess (chardet said {guess.get('encoding')}); undecodable bytes replaced"
+    return guessed or FALLBACK_CODECS[0], f"line by line (chardet said {guess.get('encoding')})"
 
 
 def _decodes(raw: bytes, codec: str) -> bool:
@@ -133,18 +139,30 @@ def _decodes(raw: bytes, codec: str) -> bool:
 
 def decode_bytes(raw: bytes) -> tuple[str, dict[str, Any]]:
     """Bytes to the raw text, with the encoding facts for the record."""
+    limit = _settings()["max_megabytes"]
+    if len(raw) > limit * 1_000_000:
+        raise DecodeError(f"file is {len(raw) / 1e6:.1f} MB, more than any report ({limit} MB limit in decode.toml)")
     if not raw.strip():
         raise DecodeError("empty file")
     kind = sniff_binary(raw)
     if kind:
         raise DecodeError(f"not a text document: {kind}")
     codec, how = detect_encoding(raw)
-    text = raw.decode(codec, errors="replace")
-    replaced = text.count("\ufffd") - _count_fffd_literal(raw, codec)
     info: dict[str, Any] = {"encoding": codec.replace("-sig", "").replace("big5hkscs", "big5"),
                             "encoding_detected_by": how}
-    if replaced > 0:
+    if codec.startswith(("utf-8", "utf-16", "utf-32")) or _decodes(raw, codec):
+        text = raw.decode(codec, errors="replace")
+        replaced = 0
+    else:
+        text, replaced, utf8_lines = _decode_lines(raw, codec)
+        if utf8_lines:
+            info["utf8_lines"] = utf8_lines
+            add_flag(info, "mixed-encodings")
+    if not codec.startswith("utf") and plausibility(text) < MIN_PLAUSIBILITY:
+        raise DecodeError(f"bytes do not decode as readable text in any supported encoding (best: {codec})")
+    if replaced:
         info["undecodable_bytes"] = replaced
+        add_flag(info, "undecodable-bytes")
         if replaced > max(20, len(text) // 50):
             raise DecodeError(f"bytes do not decode as any supported encoding ({replaced} bad sequences as {codec})")
     if text.startswith("\ufeff"):
@@ -152,12 +170,29 @@ def decode_bytes(raw: bytes) -> tuple[str, dict[str, Any]]:
     return text, info
 
 
-def _count_fffd_literal(raw: bytes, codec: str) -> int:
-    """U+FFFD characters genuinely present in the file (already lost upstream)."""
-    try:
-        return raw.decode(codec).count("\ufffd")
-    except UnicodeDecodeError:
-        return raw.decode(codec, errors="ignore").count("\ufffd")
+def _decode_lines(raw: bytes, codec: str) -> tuple[str, int, int]:
+    """Decode line by line: a line that is valid UTF-8 with non-ASCII text is UTF-8
+    (two encodings pasted into one file), any other line uses the file's codec."""
+    lines, replaced, utf8_lines = [], 0, 0
+    for chunk in raw.split(b"\n"):
+        if not chunk.isascii():
+            try:
+                lines.append(chunk.decode("utf-8"))
+                utf8_lines += 1
+                continue
+            except UnicodeDecodeError:
+                pass
+        line = chunk.decode(codec, errors="replace")
+        replaced += len(LOST_RUN.findall(line)) - len(LOST_RUN.findall(chunk.decode(codec, errors="ignore")))
+        lines.append(line)
+    return "\n".join(lines), replaced, utf8_lines
+
+
+@cache
+def _settings() -> dict[str, Any]:
+    from .rules import load
+
+    return load("decode.toml")["limits"]
 
 
 def _reencode_candidates(line: str) -> list[tuple[str, str, int]]:

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import store
+from . import checks, store
 from .model import Edit, StageResult
 from .stages import STAGES, stage_function
 from .store import Doc
@@ -34,11 +34,17 @@ def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
     if stage == "decode":
         raw = Path(doc.path).read_bytes()
         raw_text, result = stage_function("decode")(raw)
-        meta = {"source": doc.path, "source_sha256": doc.sha256, **result.meta}
+        meta = {"source": doc.path, "source_sha256": doc.sha256, **result.meta,
+                "raw_han_chars": checks.han_count(raw_text), "han_removed_by_rules": 0}
         return _state(doc, stage, result, meta, raw_text=raw_text)
     prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
-    result: StageResult = stage_function(stage)(prev["text"], prev["meta"])
-    return _state(doc, stage, result, result.meta)
+    meta = dict(prev["meta"])
+    if stage == STAGES[-1]:
+        checks.flag_silent_loss(meta, prev["text"])
+    result: StageResult = stage_function(stage)(prev["text"], meta)
+    meta = dict(result.meta)
+    meta["han_removed_by_rules"] = meta.get("han_removed_by_rules", 0) + checks.removed_by_rules(result.edits)
+    return _state(doc, stage, result, meta)
 
 
 def _state(doc: Doc, stage: str, result: StageResult, meta: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -55,22 +61,35 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
         return False
     try:
         state = _call_stage(stage, doc, output_dir)
+    except OSError as exc:
+        reason = f"{doc.path}: cannot read: {exc.strerror or exc}"
+        _record_failure(output_dir, doc, stage, exc, reason)
+        raise DocumentFailed(reason) from exc
     except Exception as exc:  # noqa: BLE001 - any failure becomes a recorded, named error
         reason = f"{doc.path}: {stage} failed: {exc}"
         _record_failure(output_dir, doc, stage, exc, reason)
         raise DocumentFailed(reason) from exc
-    if stage == STAGES[-1]:
-        publish(output_dir, doc, state)
-    store.write_json_atomic(store.state_path(output_dir, doc, stage), state)
-    store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
-    store.remove_stale(output_dir, doc, stage)
+    try:
+        if stage == STAGES[-1]:
+            publish(output_dir, doc, state)
+        store.write_json_atomic(store.state_path(output_dir, doc, stage), state)
+        store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
+        store.remove_stale(output_dir, doc, stage)
+    except OSError as exc:
+        reason = f"{doc.path}: cannot write its {stage} output in {output_dir}: {exc.strerror or exc}"
+        _record_failure(output_dir, doc, stage, exc, reason)
+        raise DocumentFailed(reason) from exc
     return True
 
 
 def _record_failure(output_dir: Path, doc: Doc, stage: str, exc: Exception, reason: str) -> None:
-    store.write_json_atomic(store.error_path(output_dir, doc, stage),
-                            {"stem": doc.stem, "source": doc.path, "stage": stage,
-                             "error": exc.__class__.__name__, "reason": reason})
+    """Write the error record; if even that cannot be written, the raised error still says why."""
+    try:
+        store.write_json_atomic(store.error_path(output_dir, doc, stage),
+                                {"stem": doc.stem, "source": doc.path, "stage": stage,
+                                 "error": exc.__class__.__name__, "reason": reason})
+    except OSError:
+        pass
 
 
 def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:

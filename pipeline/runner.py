@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,9 @@ from pathlib import Path
 from . import store
 from .stages import STAGES
 from .store import Doc
+
+# A temporary file this old has no live writer (a write takes milliseconds).
+STALE_TMP_SECONDS = 600.0
 
 
 @dataclass
@@ -130,14 +134,42 @@ def build(units, output_dir: Path, workers: int, scheduler_url: str | None = Non
     return luigi.build([task], **options)
 
 
+class OutputError(OSError):
+    """The output folder cannot be written (read-only, full, missing permissions)."""
+
+
+def check_writable(output_dir: Path) -> None:
+    """Fail early, with the reason, when the output folder cannot take a file."""
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        probe = output_dir / f".write-probe-{os.getpid()}.tmp"
+        store.write_bytes_atomic(probe, b"x" * 4096)
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"{output_dir}: output folder is not writable: {exc.strerror or exc}") from exc
+
+
+def sweep_temporary_files(output_dir: Path, older_than: float | None = None) -> int:
+    """Remove temporary files left by a killed run (older than any live write)."""
+    older_than = STALE_TMP_SECONDS if older_than is None else older_than
+    now, removed = time.time(), 0
+    for path in output_dir.rglob(".*.tmp"):
+        try:
+            if now - path.stat().st_mtime >= older_than:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int = 1,
           scheduler_url: str | None = None) -> RunSummary:
     """Clean every document of input_dir into output_dir; only what changed runs."""
     docs, problems = discover(Path(input_dir))
     output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    if not os.access(output_dir, os.W_OK):
-        raise PermissionError(f"{output_dir}: output folder is not writable")
+    check_writable(output_dir)
+    sweep_temporary_files(output_dir)
     summary = RunSummary(docs=docs, removed=prune(output_dir, docs))
     before = snapshot(output_dir, docs)
     if docs:
@@ -154,6 +186,8 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int =
         reason = failure_reason(output_dir, doc)
         if reason:
             summary.failed[doc.stem] = reason
+        elif not after[(doc.stem, STAGES[-1])]:
+            summary.failed[doc.stem] = f"{doc.path}: did not finish (Luigi status {summary.luigi_status})"
     for problem in problems:
         summary.failed[problem.path] = problem.reason
     return summary

@@ -12,8 +12,8 @@ from typing import Any
 from . import rules
 
 STAGES = ("decode", "normalise", "strip", "repair", "reassemble", "render")
-# Modules whose code every stage depends on (the shared model and rule loader).
-SHARED_MODULES = ("model", "rules")
+# Modules whose code every stage depends on (model, rule loader, the glue that chains stages).
+SHARED_MODULES = ("model", "rules", "execute", "checks")
 
 
 def stage_module(stage: str) -> Any:

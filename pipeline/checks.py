@@ -1,0 +1,37 @@
+"""Document-level safety checks that look across stages (no silent loss)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import regex
+
+from .model import Edit, add_flag
+
+HAN = regex.compile(r"\p{Han}")
+# Stages and rule ids whose removals are deliberate and explain a shorter body.
+REMOVAL_STAGES = frozenset({"strip"})
+REMOVAL_RULE_WORDS = ("duplicate", "dup-")
+SILENT_LOSS_RATIO = 0.5
+
+
+def han_count(text: str) -> int:
+    return len(HAN.findall(text))
+
+
+def removed_by_rules(edits: Iterable[Edit]) -> int:
+    """Han characters removed by rules whose job is removal (strip, dropped duplicates)."""
+    total = 0
+    for e in edits:
+        if e.stage in REMOVAL_STAGES or any(w in e.rule for w in REMOVAL_RULE_WORDS):
+            total += max(0, han_count(e.before) - han_count(e.after))
+    return total
+
+
+def flag_silent_loss(meta: dict[str, Any], text: str) -> None:
+    """Flag a body much shorter than its source that the removal rules do not explain."""
+    raw = meta.get("raw_han_chars", 0)
+    expected = raw - meta.get("han_removed_by_rules", 0)
+    if raw and han_count(text) < SILENT_LOSS_RATIO * expected:
+        add_flag(meta, "unexplained-loss")

@@ -1,0 +1,237 @@
+"""Bad input and faults: clear one-line errors, nothing lost, the rest still processed."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import checks, execute, runner, status, store
+
+from .conftest import ROOT, SEEDS
+
+SAMPLE = (SEEDS / "002_04fe9f3a688f1548.txt").read_text(encoding="utf-8")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+
+
+def bad_folder(root: Path) -> Path:
+    """Good samples plus every kind of bad input a real folder holds."""
+    src = root / "raw"
+    shutil.copytree(SEEDS, src)
+    (src / "empty.txt").write_bytes(b"")
+    (src / "report.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n")
+    (src / "archive.zip").write_bytes(b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(200))
+    (src / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    (src / "noise.txt").write_bytes(bytes((0x80 + (i * 37) % 0x7F) for i in range(6000)))
+    lines = SAMPLE.splitlines()
+    (src / "mixed.txt").write_bytes("\n".join(lines[:40]).encode("gb18030") + b"\n"
+                                    + "\n".join(lines[40:]).encode("utf-8"))
+    (src / "huge.txt").write_bytes(SAMPLE.encode("utf-8") * (50_000_000 // len(SAMPLE.encode("utf-8")) + 1))
+    (src / "english.txt").write_text("Minutes of the board meeting.\nThe board approved the budget.\n" * 30,
+                                     encoding="utf-8")
+    (src / "政府 工作报告 copy.txt").write_text(SAMPLE, encoding="utf-8")
+    (src / "linked.txt").symlink_to(SEEDS / "001_1e9ea858cdbe6117.txt")
+    (src / "dangling.txt").symlink_to(root / "does-not-exist.txt")
+    return src
+
+
+EXPECTED_FAILURES = {
+    "empty": "empty file", "report": "PDF", "archive": "ZIP", "image": "PNG",
+    "noise": "do not decode", "huge": "MB", "dangling": "cannot read",
+}
+
+
+def test_every_bad_input_fails_alone_with_a_one_line_reason(tmp_path: Path) -> None:
+    src, out = bad_folder(tmp_path), tmp_path / "out"
+    summary = runner.clean(src, out)
+    failed = {Path(k).stem: v for k, v in summary.failed.items()}
+    assert set(failed) == set(EXPECTED_FAILURES)
+    for stem, words in EXPECTED_FAILURES.items():
+        reason = failed[stem]
+        assert words in reason and "\n" not in reason and stem in reason
+    for name in [p.stem for p in SEEDS.iterdir()] + ["mixed", "english", "政府 工作报告 copy", "linked"]:
+        assert (out / f"{name}.md").exists(), name
+    assert "flags: [mixed-encodings" in (out / "mixed.md").read_text(encoding="utf-8")
+    assert "not-chinese-text" in (out / "english.md").read_text(encoding="utf-8")
+    rows = {r.stem: r for r in status.document_status(src, out)}
+    assert rows["empty"].state == "failed" and "empty file" in rows["empty"].why
+
+
+def test_the_exit_code_says_something_failed(tmp_path: Path) -> None:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    (src / "empty.txt").write_bytes(b"")
+    result = cli("clean", "--input", str(src), "--output", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert f"FAILED {src / 'empty.txt'}: decode failed: empty file" in result.stdout
+    assert "documents: 6, failed: 1" in result.stdout
+
+
+def test_an_unreadable_file_is_reported_and_the_rest_processed(tmp_path: Path, monkeypatch) -> None:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    locked = src / "locked.txt"
+    locked.write_text(SAMPLE, encoding="utf-8")
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # root reads anything: make the read fail the way the OS would
+        real = store.sha256_file
+
+        def refuse(path: Path) -> str:
+            if Path(path) == locked:
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            return real(path)
+
+        monkeypatch.setattr(store, "sha256_file", refuse)
+    summary = runner.clean(src, tmp_path / "out")
+    assert summary.failed == {str(locked): f"{locked}: cannot read: Permission denied"}
+    assert len(list((tmp_path / "out").glob("*.md"))) == 5
+
+
+def test_a_body_much_shorter_than_its_source_without_removal_rules_is_flagged(tmp_path: Path, monkeypatch) -> None:
+    from pipeline import reassemble as stage
+    from pipeline.model import Recorder
+
+    def losing(text: str, meta: dict):
+        rec = Recorder(text, "reassemble")
+        rec.set_text(text[: len(text) // 4], "a-buggy-rule")
+        return rec.result(dict(meta))
+
+    monkeypatch.setattr(stage, "reassemble", losing)
+    src = tmp_path / "raw"
+    src.mkdir()
+    (src / "doc.txt").write_text(SAMPLE, encoding="utf-8")
+    runner.clean(src, tmp_path / "out")
+    assert "unexplained-loss" in (tmp_path / "out" / "doc.md").read_text(encoding="utf-8")
+
+
+def test_removals_by_strip_and_duplicate_rules_explain_a_shorter_body() -> None:
+    meta = {"raw_han_chars": 1000, "han_removed_by_rules": 700}
+    checks.flag_silent_loss(meta, "汉" * 200)
+    assert "flags" not in meta
+    meta = {"raw_han_chars": 1000, "han_removed_by_rules": 100}
+    checks.flag_silent_loss(meta, "汉" * 200)
+    assert meta["flags"] == ["unexplained-loss"]
+
+
+def many_documents(root: Path, copies: int) -> Path:
+    src = root / "raw"
+    src.mkdir()
+    for i in range(copies):
+        for seed in SEEDS.iterdir():
+            (src / f"{i:03d}-{seed.name}").write_bytes(seed.read_bytes())
+    return src
+
+
+def test_kill_minus_nine_leaves_no_partial_output_and_the_next_run_completes(tmp_path: Path) -> None:
+    src, out = many_documents(tmp_path, 8), tmp_path / "out"
+    for delay in (1.5, 3.0):
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline", "clean", "--input", str(src), "--output", str(out),
+                                 "--workers", "2"], cwd=ROOT, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        reports = {p.name: p.read_bytes() for p in out.glob("*.md")}
+        for name, data in reports.items():  # whatever was published is complete
+            assert data.startswith(b"---\n") and data.endswith(b"\n"), name
+    runner.STALE_TMP_SECONDS, saved = 0.0, runner.STALE_TMP_SECONDS
+    try:
+        summary = runner.clean(src, out, workers=2)
+    finally:
+        runner.STALE_TMP_SECONDS = saved
+    assert summary.ok and len(list(out.glob("*.md"))) == 40
+    assert not list(out.rglob("*.tmp"))
+    fresh = tmp_path / "fresh"
+    runner.clean(src, fresh, workers=2)
+    for report in fresh.glob("*.md"):
+        assert (out / report.name).read_bytes() == report.read_bytes()
+
+
+@contextlib.contextmanager
+def small_filesystem(path: Path, size: str):
+    """A real tmpfs of the given size where mounting is allowed (root), else None."""
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                             capture_output=True).returncode == 0 if hasattr(os, "geteuid") and os.geteuid() == 0 else False
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def fail_writes(monkeypatch, code: int) -> None:
+    """Fallback where no filesystem can be mounted: every write fails as the OS would."""
+    def refuse(path: Path, data: bytes) -> None:
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(store, "write_bytes_atomic", refuse)
+
+
+def test_a_read_only_output_folder_is_a_clear_error_and_outputs_stay_intact(tmp_path: Path, monkeypatch) -> None:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    with small_filesystem(tmp_path / "ro", "20m") as mounted:
+        out = tmp_path / "ro"
+        runner.clean(src, out)
+        before = snapshot(out)
+        (src / "001_1e9ea858cdbe6117.txt").write_text(SAMPLE + "\n新增一段。", encoding="utf-8")
+        if mounted:
+            subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
+        else:
+            fail_writes(monkeypatch, errno.EROFS)
+        with pytest.raises(runner.OutputError, match="output folder is not writable: Read-only file system"):
+            runner.clean(src, out)
+        assert snapshot(out) == before
+
+
+def test_a_full_output_folder_is_a_clear_error_and_outputs_stay_intact(tmp_path: Path, monkeypatch) -> None:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    with small_filesystem(tmp_path / "full", "4m") as mounted:
+        out = tmp_path / "full"
+        runner.clean(src, out)
+        before = snapshot(out)
+        (src / "001_1e9ea858cdbe6117.txt").write_text(SAMPLE + "\n新增一段。", encoding="utf-8")
+        if mounted:
+            filler = out / "filler.bin"
+            with open(filler, "wb") as fh, contextlib.suppress(OSError):
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            before["filler.bin"] = filler.read_bytes()
+        else:
+            fail_writes(monkeypatch, errno.ENOSPC)
+        with pytest.raises(runner.OutputError, match="No space left on device"):
+            runner.clean(src, out)
+        assert snapshot(out) == before
+
+
+def test_a_write_failure_inside_a_stage_names_the_document(tmp_path: Path, monkeypatch) -> None:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    doc = runner.discover(src)[0][0]
+
+    def refuse(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(store, "write_bytes_atomic", refuse)
+    with pytest.raises(execute.DocumentFailed, match=f"{doc.path}: cannot write its decode output"):
+        execute.run_stage("decode", doc, tmp_path / "out")
