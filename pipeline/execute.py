@@ -7,6 +7,7 @@ the file and the reason, and raised as DocumentFailed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,10 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
 
 def _record_failure(output_dir: Path, doc: Doc, stage: str, exc: Exception, reason: str) -> None:
     """Write the error record; if even that cannot be written, the raised error still says why."""
-    try:
+    with contextlib.suppress(OSError):
         store.write_json_atomic(store.error_path(output_dir, doc, stage),
                                 {"stem": doc.stem, "source": doc.path, "stage": stage,
                                  "error": exc.__class__.__name__, "reason": reason})
-    except OSError:
-        pass
 
 
 def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
