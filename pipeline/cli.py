@@ -28,10 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
                                        "Only documents whose source, code or rules changed are processed.")
     _add_folders(clean)
     clean.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default: 1)")
-    clean.add_argument("--shard-size", type=int, default=1,
-                       help="documents per Luigi task; raise it for large corpora (default: 1)")
+    clean.add_argument("--shard-size", type=int, default=None,
+                       help="documents per Luigi task (default: 1 for folders of up to 100 documents, "
+                            "else shards giving each worker ~8 tasks per stage)")
     clean.add_argument("--scheduler-url", default=None,
                        help="URL of a central luigid (e.g. http://host:8082/); default: local scheduler")
+    clean.add_argument("--progress-seconds", type=float, default=10.0,
+                       help="print a line of counts to stderr this often while running; 0 = never (default: 10)")
+    clean.add_argument("--summary-json", type=Path, default=None,
+                       help="also write the run summary (what ran, what failed) to this JSON file")
     clean.set_defaults(func=cmd_clean)
 
     st = sub.add_parser("status", help="which documents are up to date, stale or failed, and why")
@@ -41,14 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    if args.workers < 1 or args.shard_size < 1:
+    if args.workers < 1 or (args.shard_size is not None and args.shard_size < 1):
         print("error: --workers and --shard-size must be at least 1", file=sys.stderr)
         return 2
     try:
-        summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url)
+        summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url,
+                               progress_seconds=args.progress_seconds)
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.summary_json:
+        summary.write_json(args.summary_json)
     for line in summary.lines():
         print(line)
     return 0 if summary.ok else 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +18,9 @@ from .store import Doc
 
 # A temporary file this old has no live writer (a write takes milliseconds).
 STALE_TMP_SECONDS = 600.0
+# Folders up to this size get one Luigi task per document and stage by default.
+SMALL_FOLDER = 100
+UNITS_PER_WORKER = 8
 
 
 @dataclass
@@ -38,6 +44,14 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def to_json(self) -> dict:
+        return {"documents": len(self.docs), "ran": dict(self.ran), "up_to_date": dict(self.skipped),
+                "failed": self.failed, "removed": self.removed, "luigi_status": self.luigi_status,
+                "luigi_ran": [[family, list(stems)] for family, stems in self.luigi_ran]}
+
+    def write_json(self, path: Path) -> None:
+        store.write_text_atomic(Path(path), json.dumps(self.to_json(), ensure_ascii=False, indent=1))
 
     def lines(self) -> list[str]:
         out = [f"documents: {len(self.docs)}, failed: {len(self.failed)}, removed (source gone): {len(self.removed)}"]
@@ -77,6 +91,15 @@ def prune(output_dir: Path, docs: list[Doc]) -> list[str]:
     for stem in gone:
         store.remove_document(output_dir, stem)
     return gone
+
+
+def auto_shard_size(n_docs: int, workers: int) -> int:
+    """One document per task for small folders (easy to follow and debug); for large
+    ones, shards that give each worker about UNITS_PER_WORKER tasks per stage, since
+    Luigi's scheduling costs ~10 ms per task (see docs in README, Scale)."""
+    if n_docs <= SMALL_FOLDER:
+        return 1
+    return max(1, -(-n_docs // (max(1, workers) * UNITS_PER_WORKER)))
 
 
 def make_units(docs: list[Doc], shard_size: int) -> tuple[tuple[tuple[str, str, str], ...], ...]:
@@ -128,10 +151,46 @@ def build(units, output_dir: Path, workers: int, scheduler_url: str | None = Non
     task = CleanReports(units=units, output_dir=str(output_dir))
     options = {"workers": workers, "detailed_summary": True, "log_level": "WARNING"}
     if scheduler_url:
+        # Stay until every document is done, also those another machine is running,
+        # so that this worker's summary covers the whole folder.
+        luigi.configuration.get_config().set("worker", "keep_alive", "true")
         options["scheduler_url"] = scheduler_url
     else:
         options["local_scheduler"] = True
     return luigi.build([task], **options)
+
+
+class Progress:
+    """A background thread printing, every `seconds`, how many documents each stage has done."""
+
+    def __init__(self, output_dir: Path, docs: list[Doc], seconds: float, stream=None) -> None:
+        self.output_dir, self.docs, self.seconds = output_dir, docs, seconds
+        self.stream = stream or sys.stderr
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._start = time.monotonic()
+
+    def __enter__(self) -> Progress:
+        if self.seconds > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.seconds > 0:
+            self._stop.set()
+            self._thread.join()
+            self.report()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.seconds):
+            self.report()
+
+    def report(self) -> None:
+        done = Counter(s for (_, s), exists in snapshot(self.output_dir, self.docs).items() if exists)
+        failed = sum(1 for d in self.docs if failure_reason(self.output_dir, d))
+        elapsed = int(time.monotonic() - self._start)
+        counts = " · ".join(f"{s} {done[s]}/{len(self.docs)}" for s in STAGES)
+        print(f"[{elapsed // 60:02d}:{elapsed % 60:02d}] {counts} · failed {failed}", file=self.stream, flush=True)
 
 
 class OutputError(OSError):
@@ -163,9 +222,13 @@ def sweep_temporary_files(output_dir: Path, older_than: float | None = None) -> 
     return removed
 
 
-def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int = 1,
-          scheduler_url: str | None = None) -> RunSummary:
-    """Clean every document of input_dir into output_dir; only what changed runs."""
+def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int | None = None,
+          scheduler_url: str | None = None, progress_seconds: float = 0) -> RunSummary:
+    """Clean every document of input_dir into output_dir; only what changed runs.
+
+    shard_size None picks one automatically (auto_shard_size); progress_seconds > 0
+    prints a line of counts to stderr at that interval while Luigi runs.
+    """
     docs, problems = discover(Path(input_dir))
     output_dir = Path(output_dir)
     check_writable(output_dir)
@@ -173,7 +236,9 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int =
     summary = RunSummary(docs=docs, removed=prune(output_dir, docs))
     before = snapshot(output_dir, docs)
     if docs:
-        result = build(make_units(docs, shard_size), output_dir, workers, scheduler_url)
+        size = shard_size or auto_shard_size(len(docs), workers)
+        with Progress(output_dir, docs, progress_seconds):
+            result = build(make_units(docs, size), output_dir, workers, scheduler_url)
         summary.luigi_status = result.status.name
         summary.luigi_ran = completed_tasks(result)
     after = snapshot(output_dir, docs)
