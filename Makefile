@@ -8,7 +8,7 @@ SHARED ?= ../shared
 EVAL_OUT ?= .eval
 N ?= 2000
 
-.PHONY: clean-reports test lint eval bench diff review status help
+.PHONY: clean-reports test lint eval bench status help
 
 help:
 	@echo "make clean-reports   clean seeds/ into output/ (only what changed)"
@@ -44,3 +44,7 @@ status: $(VENV)/.installed
 # their gold texts. Reports only; not part of `make test`.
 eval: $(VENV)/.dev-installed
 	bash bench/eval.sh "$(BIN)/python" "$(SHARED)" "$(EVAL_OUT)"
+
+# Benchmark: N generated documents (default 2000), results in bench/results/bench.json.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench.py --n $(N) --shared $(SHARED)
