@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import checks, store
+from . import chain, store
 from .model import Edit, StageResult
-from .stages import STAGES, stage_function
+from .stages import STAGES
 from .store import Doc
 
 
@@ -33,24 +33,15 @@ def is_done(output_dir: Path, doc: Doc, stage: str) -> bool:
 
 def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
     if stage == "decode":
-        raw = Path(doc.path).read_bytes()
-        raw_text, result = stage_function("decode")(raw)
-        meta = {"source": doc.path, "source_sha256": doc.sha256, **result.meta,
-                "raw_han_chars": checks.han_count(raw_text), "han_removed_by_rules": 0}
-        return _state(doc, stage, result, meta, raw_text=raw_text)
+        raw_text, result = chain.decode_step(Path(doc.path).read_bytes(), doc.path, doc.sha256)
+        return _state(doc, stage, result, raw_text=raw_text)
     prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
-    meta = dict(prev["meta"])
-    if stage == STAGES[-1]:
-        checks.flag_silent_loss(meta, prev["text"])
-    result: StageResult = stage_function(stage)(prev["text"], meta)
-    meta = dict(result.meta)
-    meta["han_removed_by_rules"] = meta.get("han_removed_by_rules", 0) + checks.removed_by_rules(result.edits)
-    return _state(doc, stage, result, meta)
+    return _state(doc, stage, chain.text_step(stage, prev["text"], prev["meta"]))
 
 
-def _state(doc: Doc, stage: str, result: StageResult, meta: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def _state(doc: Doc, stage: str, result: StageResult, **extra: Any) -> dict[str, Any]:
     return {"stem": doc.stem, "stage": stage, "source_sha256": doc.sha256, **extra,
-            "text": result.text, "meta": meta, "edits": [e.to_json() for e in result.edits]}
+            "text": result.text, "meta": result.meta, "edits": [e.to_json() for e in result.edits]}
 
 
 def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:

@@ -13,7 +13,7 @@ from . import rules
 
 STAGES = ("decode", "normalise", "strip", "repair", "reassemble", "render")
 # Modules whose code every stage depends on (model, rule loader, the glue that chains stages).
-SHARED_MODULES = ("model", "rules", "execute", "checks")
+SHARED_MODULES = ("model", "rules", "chain", "checks")
 
 
 def stage_module(stage: str) -> Any:
