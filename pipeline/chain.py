@@ -41,3 +41,19 @@ def clean_bytes(raw: bytes, source: str = "", sha256: str = "") -> tuple[str, st
         result = text_step(stage, result.text, result.meta)
         edits += result.edits
     return raw_text, result.text, edits, result.meta
+
+
+WARM_UP_TEXT = "政府工作报告\n各位代表：\n現在，我代表政府向大會報告工作，請予審議。（一）蕞大“2 2 n”5g and ii类。\n版权所有"
+
+
+def warm_up() -> None:
+    """Load dictionaries, rule files and compiled patterns once, before Luigi forks.
+
+    With several workers Luigi runs every task in a forked process; whatever the
+    parent has loaded is shared, whatever it has not is loaded again by each task.
+    """
+    from .decode import common_hanzi
+
+    common_hanzi()
+    for sample in (WARM_UP_TEXT, WARM_UP_TEXT.encode("utf-8").decode("latin-1")):
+        clean_bytes(sample.encode("utf-8"))

@@ -141,13 +141,17 @@ def quiet_luigi() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def build(units, output_dir: Path, workers: int, scheduler_url: str | None = None):
+def build(units, output_dir: Path, workers: int, scheduler_url: str | None = None, warm: bool = True):
     """Run CleanReports under Luigi (local scheduler unless a luigid URL is given)."""
     import luigi
 
     from tasks import CleanReports
 
+    from .chain import warm_up
+
     quiet_luigi()
+    if workers > 1 and warm:
+        warm_up()
     task = CleanReports(units=units, output_dir=str(output_dir))
     options = {"workers": workers, "detailed_summary": True, "log_level": "WARNING"}
     if scheduler_url:
@@ -238,7 +242,8 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
     if docs:
         size = shard_size or auto_shard_size(len(docs), workers)
         with Progress(output_dir, docs, progress_seconds):
-            result = build(make_units(docs, size), output_dir, workers, scheduler_url)
+            result = build(make_units(docs, size), output_dir, workers, scheduler_url,
+                           warm=not all(before.values()))
         summary.luigi_status = result.status.name
         summary.luigi_ran = completed_tasks(result)
     after = snapshot(output_dir, docs)
