@@ -43,7 +43,8 @@ def clean_bytes(raw: bytes, source: str = "", sha256: str = "") -> tuple[str, st
     return raw_text, result.text, edits, result.meta
 
 
-WARM_UP_TEXT = "政府工作报告\n各位代表：\n現在，我代表政府向大會報告工作，請予審議。（一）蕞大“2 2 n”5g and ii类。\n版权所有"
+WARM_UP_TEXT = ("政府工作报告\n各位代表：\n現在，我代表政府向大會報告工作，請予審議。"
+                "（一）蕞大“2 2 n”5g and ii类。\n版权所有")
 
 
 def warm_up() -> None:
