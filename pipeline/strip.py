@@ -1,10 +1,21 @@
 """Stage 3, strip: remove what is not the report (site chrome, footers, ads, furniture).
 
-Every removed line is recorded with the id of the rule that removed it.
+The report has a fixed shape: title and byline, the opening `各位代表` with
+`现在，我代表…`, the outline, a closing line that calls to strive, then maybe
+an appendix or glossary. The stage uses that shape to find the body (one
+segment per copy when a page prints the report twice). Outside the body a
+line goes when it looks like chrome (short, no sentence punctuation) or a
+rule names it; inside the body only an explicit rule removes a line, so a
+report line cut short by a link (`加强对` / `权力` / `运行的…`) is never lost.
+
+Every removed line is one recorded edit carrying its rule id; a newspaper
+jump prefix or suffix printed inside a paragraph is removed on its own. A
+scraper's metadata header goes to meta["scraped_header"].
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -15,33 +26,436 @@ from .model import Recorder, StageResult
 
 STAGE = "strip"
 RULE_FILES = ("strip.toml",)
+OUTSIDE_RULE = "B1-outside-body"
+# punctuation that continues the previous line's sentence when a line starts with it
+CONTINUING = regex.compile(r"^[，。、；：！？》」』）)”’,.;:!?]")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the text: its index, offset and raw content (without the newline)."""
+
+    index: int
+    start: int
+    raw: str
+
+    @property
+    def text(self) -> str:
+        return self.raw.strip()
+
+    @property
+    def blank(self) -> bool:
+        return not self.raw.strip()
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """A whole-line rule from strip.toml ([[line]], [[prefix]], [[suffix]], [[paragraph]])."""
+
+    id: str
+    pattern: regex.Pattern[str]
+    scope: str = "any"
+    max_len: int = 0
+    unless: regex.Pattern[str] | None = None
+    prose_only: bool = False
+
+    def matches(self, text: str) -> bool:
+        if self.max_len and len(text) > self.max_len:
+            return False
+        if not self.pattern.search(text):
+            return False
+        return not (self.unless and self.unless.search(text))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Compiled patterns of the report's own shape ([shape] in strip.toml)."""
+
+    title: regex.Pattern[str]
+    opening: regex.Pattern[str]
+    opening_formula: regex.Pattern[str]
+    closing: regex.Pattern[str]
+    byline: regex.Pattern[str]
+    appendix: regex.Pattern[str]
+    entry: regex.Pattern[str]
+    outline: regex.Pattern[str]
+    sentence_punct: regex.Pattern[str]
+    terminal: regex.Pattern[str]
+    prose_min_len: int
+    header_window: int
+
+
+def _rule(entry: dict[str, Any]) -> LineRule:
+    unless = entry.get("unless")
+    return LineRule(entry["id"], regex.compile(entry["pattern"]), entry.get("scope", "any"),
+                    int(entry.get("max_len", 0)), regex.compile(unless) if unless else None,
+                    bool(entry.get("prose", False)))
 
 
 @cache
-def line_rules() -> tuple[tuple[str, regex.Pattern[str]], ...]:
-    return tuple((r["id"], regex.compile(r["pattern"])) for r in rules.load("strip.toml")["line"])
+def config() -> dict[str, Any]:
+    return rules.load("strip.toml")
 
 
-def matching_rule(line: str) -> str | None:
-    """The id of the first line rule that matches `line`, if any."""
-    stripped = line.strip()
-    if not stripped:
+@cache
+def rule_list(table: str) -> tuple[LineRule, ...]:
+    return tuple(_rule(entry) for entry in config().get(table, []))
+
+
+@cache
+def shape() -> Shape:
+    s = config()["shape"]
+    names = ("title", "opening", "opening_formula", "closing", "byline", "appendix", "entry",
+             "outline", "sentence_punct", "terminal")
+    compiled = {name: regex.compile(s[name]) for name in names}
+    return Shape(**compiled, prose_min_len=int(s["prose_min_len"]),
+                 header_window=int(s["header_window"]))
+
+
+# ------------------------------------------------------------------ line kinds
+
+def split_lines(text: str) -> list[Line]:
+    lines, offset = [], 0
+    for i, raw in enumerate(text.split("\n")):
+        lines.append(Line(i, offset, raw))
+        offset += len(raw) + 1
+    return lines
+
+
+def is_prose(text: str) -> bool:
+    """A sentence of the report: long enough and carrying sentence punctuation."""
+    sh = shape()
+    return len(text) >= sh.prose_min_len and bool(sh.sentence_punct.search(text))
+
+
+def is_content(text: str) -> bool:
+    """Prose, an outline heading or a glossary/appendix entry: what a report is made of."""
+    sh = shape()
+    return is_prose(text) or bool(sh.outline.search(text)) or bool(sh.entry.search(text))
+
+
+def is_title(text: str) -> bool:
+    return bool(shape().title.search(text))
+
+
+def is_closing(text: str) -> bool:
+    return is_prose(text) and bool(shape().closing.search(text))
+
+
+def matching_rule(text: str, scope: str = "any") -> str | None:
+    """The id of the first [[line]] rule of `scope` that matches the stripped line."""
+    if not text:
         return None
-    for rule_id, pattern in line_rules():
-        if pattern.search(stripped):
-            return rule_id
+    for rule in rule_list("line"):
+        if rule.scope == scope and rule.matches(text) and (not rule.prose_only or is_prose(text)):
+            return rule.id
     return None
 
 
-def strip(text: str, meta: dict[str, Any]) -> StageResult:
-    """Remove whole lines matched by a line rule (with their line break)."""
-    rec = Recorder(text, STAGE)
-    spans, offset = [], 0
-    for line in text.split("\n"):
-        rule_id = matching_rule(line)
-        end = offset + len(line)
+# ------------------------------------------------------------------ scraper header
+
+def scraped_header(lines: list[Line]) -> tuple[dict[str, str], list[int]]:
+    """Fields and line indices of a scraper's `key：value` header at the top of the file."""
+    conf = config()["scraped_header"]
+    keys: dict[str, str] = conf["keys"]
+    alternatives = "|".join(regex.escape(k) for k in sorted(keys, key=len, reverse=True))
+    pattern = regex.compile(rf"^({alternatives})\s*[:：]\s*(.*)$")
+    fields: dict[str, str] = {}
+    found: list[int] = []
+    strong = False
+    for line in lines:
+        if line.blank:
+            continue
+        m = pattern.match(line.text)
+        if not m:
+            break
+        key, value = m.group(1), m.group(2).strip()
+        found.append(line.index)
+        field = keys[key]
+        strong = strong or field in ("title", "source_url") or key == "正文"
+        if field and value and field not in fields:
+            fields[field] = value
+        if key == "正文":
+            break
+    if len(found) < 2 or not strong:
+        return {}, []
+    return fields, found
+
+
+# ------------------------------------------------------------------ explicit rules
+
+def toolbar_hits(lines: list[Line]) -> dict[int, str]:
+    """Runs of short lines made only of toolbar words (【字体：大 中 小】 打印 关闭)."""
+    conf = config()["toolbar"]
+    words, anchors, max_len = set(conf["words"]), set(conf["anchors"]), int(conf["max_len"])
+    hits: dict[int, str] = {}
+    run: list[int] = []
+    anchored = False
+
+    def close_run() -> None:
+        if run and anchored:
+            hits.update({i: conf["id"] for i in run})
+
+    for line in lines:
+        text = line.text
+        tokens = [t for t in regex.split(r"[\s【】\[\]|｜:：/]+", text) if t]
+        if text and len(text) <= max_len and all(t in words for t in tokens):
+            run.append(line.index)
+            anchored = anchored or any(t in anchors for t in tokens)
+            continue
+        if text or not run:
+            close_run()
+            run, anchored = [], False
+    close_run()
+    return hits
+
+
+def logical_paragraphs(lines: list[Line]) -> list[list[int]]:
+    """Groups of adjacent lines that one sentence runs through (split by links or breaks)."""
+    paragraphs: list[list[int]] = []
+    current: list[int] = []
+    terminal = shape().terminal
+    for line in lines:
+        if line.blank:
+            if current:
+                paragraphs.append(current)
+            current = []
+            continue
+        if current:
+            previous = lines[current[-1]].text
+            if terminal.search(previous) and not CONTINUING.search(line.text):
+                paragraphs.append(current)
+                current = []
+        current.append(line.index)
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def paragraph_hits(lines: list[Line], paragraphs: list[list[int]]) -> dict[int, str]:
+    """Lines of logical paragraphs matched as a whole by a [[paragraph]] rule."""
+    hits: dict[int, str] = {}
+    for paragraph in paragraphs:
+        joined = "".join(lines[i].text for i in paragraph)
+        for rule in rule_list("paragraph"):
+            if rule.matches(joined):
+                hits.update({i: rule.id for i in paragraph})
+                break
+    return hits
+
+
+def explicit_hits(lines: list[Line], paragraphs: list[list[int]]) -> dict[int, str]:
+    """Lines removed wherever they stand: line rules, toolbars, paragraph rules."""
+    hits = paragraph_hits(lines, paragraphs)
+    hits.update(toolbar_hits(lines))
+    for line in lines:
+        rule_id = matching_rule(line.text)
         if rule_id:
-            spans.append((offset, min(end + 1, len(text)), "", rule_id))
-        offset = end + 1
-    rec.replace_spans(spans)
-    return rec.result(dict(meta))
+            hits[line.index] = rule_id
+    return hits
+
+
+# ------------------------------------------------------------------ the body
+
+@dataclass
+class Body:
+    """Where the report is: lines outside it and lines of its header zones."""
+
+    outside: set[int]
+    header: set[int]
+
+
+def openings(lines: list[Line], nonblank: list[int], hits: dict[int, str]) -> list[int]:
+    """Lines opening a copy of the report: `各位代表：` followed by `现在，我代表`."""
+    sh = shape()
+    found = []
+    for pos, i in enumerate(nonblank):
+        text = lines[i].text
+        if i in hits or not sh.opening.search(text):
+            continue
+        following = lines[nonblank[pos + 1]].text if pos + 1 < len(nonblank) else ""
+        if sh.opening_formula.search(text) or sh.opening_formula.search(following):
+            found.append(i)
+    return found
+
+
+def segment_start(lines: list[Line], nonblank: list[int], opening: int, floor: int,
+                  hits: dict[int, str]) -> int:
+    """First line of the copy opened at `opening`: its title, else its byline, else the opening."""
+    sh = shape()
+    before = [i for i in nonblank if floor < i < opening][-sh.header_window:]
+    candidates = []
+    for i in reversed(before):
+        if is_closing(lines[i].text):
+            break
+        candidates.append(i)
+    for i in candidates:
+        if i not in hits and is_title(lines[i].text):
+            return i
+    start = opening
+    for i in candidates:
+        if i in hits:
+            continue
+        if not sh.byline.search(lines[i].text):
+            break
+        start = i
+    return start
+
+
+def fallback_start(lines: list[Line], nonblank: list[int], hits: dict[int, str]) -> int:
+    """Without an opening formula: the first title near the top, 各位代表 or content line."""
+    sh = shape()
+    candidates = []
+    for pos, i in enumerate(nonblank):
+        if i in hits:
+            continue
+        text = lines[i].text
+        if (is_title(text) and pos < 10) or sh.opening.search(text) or is_content(text):
+            candidates.append(i)
+            break
+    return candidates[0] if candidates else (nonblank[0] if nonblank else 0)
+
+
+def appendix_end(lines: list[Line], nonblank: list[int], closing: int, hits: dict[int, str]) -> int:
+    """Last line of an appendix or glossary printed after the closing line, else the closing."""
+    sh = shape()
+    after = [i for i in nonblank if i > closing]
+    head = next((i for i in [j for j in after if j not in hits][:3]
+                 if sh.appendix.search(lines[i].text) or sh.entry.search(lines[i].text)), None)
+    if head is None:
+        return closing
+    end = head
+    for i in after:
+        if i <= head:
+            continue
+        if i in hits:
+            break
+        if is_content(lines[i].text):
+            end = i
+    return end
+
+
+def last_content(lines: list[Line], nonblank: list[int], after: int, hits: dict[int, str]) -> int:
+    ends = [i for i in nonblank if i >= after and i not in hits and is_content(lines[i].text)]
+    return ends[-1] if ends else (nonblank[-1] if nonblank else 0)
+
+
+def find_body(lines: list[Line], hits: dict[int, str]) -> Body:
+    """Locate the report's body: the outside lines (before, between copies, after) and header zones."""
+    nonblank = [line.index for line in lines if not line.blank]
+    if not nonblank:
+        return Body(set(), set())
+    opens = openings(lines, nonblank, hits)
+    starts, header = [], set()
+    floor = -1
+    for opening in opens:
+        start = segment_start(lines, nonblank, opening, floor, hits)
+        starts.append(start)
+        header.update(i for i in nonblank if start < i < opening)
+        floor = opening
+    if not starts:
+        starts = [fallback_start(lines, nonblank, hits)]
+    outside = {i for i in nonblank if i < starts[0]}
+    closings = [i for i in nonblank if i not in hits and is_closing(lines[i].text)]
+    for k in range(1, len(starts)):
+        between = [c for c in closings if opens[k - 1] < c < starts[k]]
+        if between:
+            outside.update(i for i in nonblank if between[-1] < i < starts[k])
+    final = [c for c in closings if c > starts[-1]]
+    end = (appendix_end(lines, nonblank, final[-1], hits) if final
+           else last_content(lines, nonblank, starts[-1], hits))
+    outside.update(i for i in nonblank if i > end)
+    return Body(outside, header)
+
+
+# ------------------------------------------------------------------ decisions
+
+def protected_fragments(lines: list[Line], paragraphs: list[list[int]]) -> set[int]:
+    """Short lines that a sentence of prose runs through (a link split it): never chrome."""
+    protected: set[int] = set()
+    for paragraph in paragraphs:
+        if len(paragraph) < 2:
+            continue
+        texts = [lines[i].text for i in paragraph]
+        if any(is_prose(t) for t in texts) and is_prose("".join(texts)):
+            protected.update(paragraph)
+    return protected
+
+
+def is_chrome_like(text: str) -> bool:
+    return not is_prose(text) and not shape().outline.search(text)
+
+
+def removals(lines: list[Line], header_lines: list[int]) -> dict[int, str]:
+    """Every line to remove, with the id of the rule that removes it."""
+    paragraphs = logical_paragraphs(lines)
+    hits = explicit_hits(lines, paragraphs)
+    header_id = config()["scraped_header"]["id"]
+    hits.update({i: header_id for i in header_lines})
+    body = find_body(lines, hits)
+    protected = protected_fragments(lines, paragraphs)
+    for i in sorted(body.header):
+        rule_id = i not in hits and matching_rule(lines[i].text, "header")
+        if rule_id:
+            hits[i] = rule_id
+    for i in sorted(body.outside):
+        if i in hits:
+            continue
+        text = lines[i].text
+        rule_id = matching_rule(text, "outside")
+        if rule_id:
+            hits[i] = rule_id
+        elif is_chrome_like(text) and i not in protected:
+            hits[i] = OUTSIDE_RULE
+    return hits
+
+
+def removal_spans(lines: list[Line], removed: dict[int, str], length: int) -> list[tuple[int, int, str, str]]:
+    """One span per removed line: the line, its newline and, where it stood after a blank, the blanks after it."""
+    spans = []
+    for i in sorted(removed):
+        line = lines[i]
+        end = min(line.start + len(line.raw) + 1, length)
+        if i == 0 or lines[i - 1].blank or (i - 1) in removed:
+            j = i + 1
+            while j < len(lines) and lines[j].blank and j not in removed and lines[j].start < length:
+                end = min(lines[j].start + len(lines[j].raw) + 1, length)
+                j += 1
+        spans.append((line.start, end, "", removed[i]))
+    return spans
+
+
+def affix_spans(lines: list[Line], removed: dict[int, str]) -> list[tuple[int, int, str, str]]:
+    """Jump-line prefixes and suffixes printed inside a paragraph that stays."""
+    spans = []
+    for line in lines:
+        if line.blank or line.index in removed:
+            continue
+        for table in ("prefix", "suffix"):
+            for rule in rule_list(table):
+                m = rule.pattern.search(line.raw)
+                if m and m.end() - m.start() < len(line.raw.strip()):
+                    spans.append((line.start + m.start(), line.start + m.end(), "", rule.id))
+                    break
+    return _non_overlapping(spans)
+
+
+def _non_overlapping(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    kept: list[tuple[int, int, str, str]] = []
+    for span in sorted(spans):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def strip(text: str, meta: dict[str, Any]) -> StageResult:
+    """Remove the lines that are not the report, each recorded with its rule id."""
+    meta = dict(meta)
+    rec = Recorder(text, STAGE)
+    lines = split_lines(text)
+    fields, header_lines = scraped_header(lines)
+    if fields:
+        meta["scraped_header"] = fields
+    removed = removals(lines, header_lines)
+    rec.replace_spans(affix_spans(lines, removed) + removal_spans(lines, removed, len(text)))
+    return rec.result(meta)
