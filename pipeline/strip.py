@@ -28,6 +28,7 @@ STAGE = "strip"
 RULE_FILES = ("strip.toml",)
 OUTSIDE_RULE = "B1-outside-body"
 # punctuation that continues the previous line's sentence when a line starts with it
+WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 CONTINUING = regex.compile(r"^[，。、；：！？》」』）)”’,.;:!?]")
 
 
@@ -259,7 +260,7 @@ def explicit_hits(lines: list[Line], paragraphs: list[list[int]]) -> dict[int, s
 
 @dataclass
 class Body:
-    """Where the report is: lines outside it and lines of its header zones."""
+    """Where the report is: lines outside it, and header lines (before each opening address)."""
 
     outside: set[int]
     header: set[int]
@@ -356,12 +357,13 @@ def find_body(lines: list[Line], hits: dict[int, str]) -> Body:
     if not starts:
         starts = [fallback_start(lines, nonblank, hits)]
     outside = {i for i in nonblank if i < starts[0]}
+    header.update(outside)
     closings = [i for i in nonblank if i not in hits and is_closing(lines[i].text)]
     for k in range(1, len(starts)):
         between = [c for c in closings if opens[k - 1] < c < starts[k]]
         if between:
             outside.update(i for i in nonblank if between[-1] < i < starts[k])
-    final = [c for c in closings if c > starts[-1]]
+    final = [c for c in closings if c >= starts[-1]]
     end = (appendix_end(lines, nonblank, final[-1], hits) if final
            else last_content(lines, nonblank, starts[-1], hits))
     outside.update(i for i in nonblank if i > end)
@@ -383,7 +385,14 @@ def protected_fragments(lines: list[Line], paragraphs: list[list[int]]) -> set[i
 
 
 def is_chrome_like(text: str) -> bool:
-    return not is_prose(text) and not shape().outline.search(text)
+    """Outside the body: a line without sentence punctuation, or without any word at all.
+
+    Outline headings and the opening address are report shape, never chrome.
+    """
+    sh = shape()
+    if sh.outline.search(text) or sh.opening.search(text):
+        return False
+    return not sh.sentence_punct.search(text) or not WORD.search(text)
 
 
 def removals(lines: list[Line], header_lines: list[int]) -> dict[int, str]:
@@ -407,7 +416,29 @@ def removals(lines: list[Line], header_lines: list[int]) -> dict[int, str]:
             hits[i] = rule_id
         elif is_chrome_like(text) and i not in protected:
             hits[i] = OUTSIDE_RULE
+    hits.update(related_list_hits(lines, body.outside, hits))
     return hits
+
+
+def related_list_hits(lines: list[Line], outside: set[int], hits: dict[int, str]) -> dict[int, str]:
+    """Article titles listed under a related-articles heading outside the body."""
+    conf = config()["related_list"]
+    heading, max_len = regex.compile(conf["heading"]), int(conf["max_len"])
+    terminal = regex.compile(r"[。！？!?]$")
+    found: dict[int, str] = {}
+    listing, previous = False, -1
+    for i in sorted(outside):
+        if any(not lines[j].blank for j in range(previous + 1, i)):
+            listing = False  # a line of the body stands between: the list ended
+        previous = i
+        text = lines[i].text
+        if heading.search(text):
+            listing = True
+        elif listing and i not in hits and len(text) <= max_len and not terminal.search(text):
+            found[i] = conf["id"]
+        elif i not in hits:
+            listing = False
+    return found
 
 
 def removal_spans(lines: list[Line], removed: dict[int, str], length: int) -> list[tuple[int, int, str, str]]:

@@ -135,6 +135,12 @@ def test_clean_gold_text_is_left_alone(path: Path) -> None:
     ("不忘初心 牢记使命", "B4-slogan"),
     ("索引号：000014349/2023-00012", "B5-meta-table"),
     ("false", "B5-debris"),
+    ("阅读 2.3万", "B1-view-count"),
+    ("编辑 | 刘某某", "B2-editor"),
+    ("（本报记者 王某 李某某）", "B2-editor"),
+    ("地址：某市人民路1号 邮编：410000", "B2-contact"),
+    ("点个在看，分享给更多朋友", "B3-engagement"),
+    ("（新华社发）", "B4-caption"),
 ])
 def test_each_noise_class_has_a_rule(line: str, rule: str) -> None:
     assert matching_rule(line) == rule
@@ -151,6 +157,8 @@ def test_each_noise_class_has_a_rule(line: str, rule: str) -> None:
     "时间紧、任务重，我们要抓紧抓实。",
     "编制国土空间规划，完善来源可追溯的数据管理。",
     "全年新增城镇就业1.2万人，开通12345政务服务热线。",
+    "在看到成绩的同时，我们也清醒认识到困难。",
+    "让群众为政府服务点赞。",
 ])
 def test_report_lines_match_no_rule(line: str) -> None:
     assert matching_rule(line) is None
@@ -231,3 +239,20 @@ def test_glossary_and_annex_after_the_closing_line_stay() -> None:
             "（以上名词由有关部门提供）\n网站地图\n")
     result = strip(page, {})
     assert [e.before.strip() for e in result.edits] == ["网站地图"]
+
+
+def test_related_list_after_the_report_goes() -> None:
+    page = ("各位代表！让我们团结一心，为建设现代化新城市而努力奋斗！\n"
+            "相关报道：\n某市召开人民代表大会第一次会议，选举新一届领导\n代表热议政府工作报告\n"
+            "稳增长：全年目标确定\n")
+    result = strip(page, {})
+    rules = [e.rule for e in result.edits]
+    assert rules == ["B2-related", "B2-related-list", "B2-related-list", "B2-related-list"]
+    assert result.text.endswith("而努力奋斗！\n")
+
+
+def test_outside_the_body_a_short_sentence_is_not_chrome() -> None:
+    page = ("各位代表！让我们团结一心，为建设现代化新城市而努力奋斗！\n"
+            "生态底色更加亮丽。\n各位代表！\n本站首页\n")
+    result = strip(page, {})
+    assert [(e.before.strip(), e.rule) for e in result.edits] == [("本站首页", OUTSIDE_RULE)]
