@@ -22,12 +22,13 @@ from typing import Any
 import regex
 
 from . import rules
-from .model import Recorder, StageResult
+from .model import Recorder, StageResult, add_flag
 
 STAGE = "strip"
 RULE_FILES = ("strip.toml",)
 OUTSIDE_RULE = "B1-outside-body"
 # punctuation that continues the previous line's sentence when a line starts with it
+HAN = regex.compile(r"\p{Han}")
 WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 CONTINUING = regex.compile(r"^[，。、；：！？》」』）)”’,.;:!?]")
 
@@ -218,10 +219,7 @@ def logical_paragraphs(lines: list[Line]) -> list[list[int]]:
     terminal = shape().terminal
     for line in lines:
         if line.blank:
-            if current:
-                paragraphs.append(current)
-            current = []
-            continue
+            continue  # blank lines neither split nor join: the rendered report adds them
         if current:
             previous = lines[current[-1]].text
             if terminal.search(previous) and not CONTINUING.search(line.text):
@@ -376,6 +374,11 @@ def protected_fragments(lines: list[Line], paragraphs: list[list[int]]) -> set[i
     """Short lines that a sentence of prose runs through (a link split it): never chrome."""
     protected: set[int] = set()
     for paragraph in paragraphs:
+        # a wordless line at either end (a stray `；`) closes no sentence of the report
+        while paragraph and not WORD.search(lines[paragraph[-1]].text):
+            paragraph = paragraph[:-1]
+        while paragraph and not WORD.search(lines[paragraph[0]].text):
+            paragraph = paragraph[1:]
         if len(paragraph) < 2:
             continue
         texts = [lines[i].text for i in paragraph]
@@ -488,5 +491,9 @@ def strip(text: str, meta: dict[str, Any]) -> StageResult:
     if fields:
         meta["scraped_header"] = fields
     removed = removals(lines, header_lines)
+    if removed and all(line.index in removed for line in lines if HAN.search(line.raw)):
+        # nothing of a report would be left: keep the text and say so instead of emptying it
+        add_flag(meta, "no-report-body")
+        removed = {}
     rec.replace_spans(affix_spans(lines, removed) + removal_spans(lines, removed, len(text)))
     return rec.result(meta)

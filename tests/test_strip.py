@@ -256,3 +256,8 @@ def test_outside_the_body_a_short_sentence_is_not_chrome() -> None:
             "生态底色更加亮丽。\n各位代表！\n本站首页\n")
     result = strip(page, {})
     assert [(e.before.strip(), e.rule) for e in result.edits] == [("本站首页", OUTSIDE_RULE)]
+
+
+def test_a_page_of_nothing_but_chrome_is_kept_and_flagged() -> None:
+    result = strip("上接3版\n网站地图\n", {})
+    assert result.edits == [] and result.meta["flags"] == ["no-report-body"]
