@@ -26,6 +26,7 @@ def text_step(stage: str, text: str, meta: dict[str, Any]) -> StageResult:
     meta = dict(meta)
     if stage == STAGES[-1]:
         checks.flag_silent_loss(meta, text)
+        checks.flag_not_chinese(meta, text)
     result: StageResult = stage_function(stage)(text, meta)
     result.meta = dict(result.meta)
     result.meta["han_removed_by_rules"] = (result.meta.get("han_removed_by_rules", 0)

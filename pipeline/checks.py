@@ -14,6 +14,9 @@ HAN = regex.compile(r"\p{Han}")
 REMOVAL_STAGES = frozenset({"strip"})
 REMOVAL_RULE_WORDS = ("duplicate", "dup-")
 SILENT_LOSS_RATIO = 0.5
+# A body whose letters are less than this share Han characters (an English
+# page, a file of the wrong kind) is cleaned but flagged.
+MIN_HAN_SHARE = 0.5
 
 
 def han_count(text: str) -> int:
@@ -35,3 +38,15 @@ def flag_silent_loss(meta: dict[str, Any], text: str) -> None:
     expected = raw - meta.get("han_removed_by_rules", 0)
     if raw and han_count(text) < SILENT_LOSS_RATIO * expected:
         add_flag(meta, "unexplained-loss")
+
+
+def han_share(text: str) -> float:
+    """Share of Han characters among letters: low for English or other non-report text."""
+    letters = regex.findall(r"[\p{Han}\p{L}]", text)
+    return han_count(text) / len(letters) if letters else 0.0
+
+
+def flag_not_chinese(meta: dict[str, Any], text: str) -> None:
+    """Flag a cleaned body that is not Chinese text (decided on the body, so reruns agree)."""
+    if han_share(text) < MIN_HAN_SHARE:
+        add_flag(meta, "not-chinese-text")

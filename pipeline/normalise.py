@@ -13,7 +13,7 @@ import opencc
 import regex
 
 from . import canonical
-from .model import Recorder, StageResult, add_flag
+from .model import Recorder, StageResult
 
 STAGE = "normalise"
 RULE_FILES = ("normalise.toml",)
@@ -142,15 +142,7 @@ def normalise(text: str, meta: dict[str, Any]) -> StageResult:
             break
     rec.sub("W2-space-by-fullwidth-mark", rf"(?<={FULLWIDTH_MARK})[ ]+|[ ]+(?={FULLWIDTH_MARK})", "")
     rec.sub("W2-space-after-note-mark", r"(?<=[\]］])[ ]+(?=[\p{Han}“‘])", "")
-    if han_share(rec.text) < settings["min_han_share"]:
-        add_flag(meta, "not-chinese-text")
     return rec.result(meta)
-
-
-def han_share(text: str) -> float:
-    """Share of Han characters among letters: low for English or other non-report text."""
-    letters = regex.findall(r"[\p{Han}\p{L}]", text)
-    return len(HAN.findall(text)) / len(letters) if letters else 0.0
 
 
 @cache

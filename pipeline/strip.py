@@ -398,13 +398,17 @@ def is_chrome_like(text: str) -> bool:
     return not sh.sentence_punct.search(text) or not WORD.search(text)
 
 
-def removals(lines: list[Line], header_lines: list[int]) -> dict[int, str]:
-    """Every line to remove, with the id of the rule that removes it."""
+def removals(lines: list[Line], header_lines: list[int], whole_is_body: bool = False) -> dict[int, str]:
+    """Every line to remove, with the id of the rule that removes it.
+
+    whole_is_body: the text is a report this pipeline already rendered, so no page
+    is around it and only the explicit rules apply (re-cleaning changes nothing).
+    """
     paragraphs = logical_paragraphs(lines)
     hits = explicit_hits(lines, paragraphs)
     header_id = config()["scraped_header"]["id"]
     hits.update({i: header_id for i in header_lines})
-    body = find_body(lines, hits)
+    body = Body(set(), set()) if whole_is_body else find_body(lines, hits)
     protected = protected_fragments(lines, paragraphs)
     for i in sorted(body.header):
         rule_id = i not in hits and matching_rule(lines[i].text, "header")
@@ -490,7 +494,7 @@ def strip(text: str, meta: dict[str, Any]) -> StageResult:
     fields, header_lines = scraped_header(lines)
     if fields:
         meta["scraped_header"] = fields
-    removed = removals(lines, header_lines)
+    removed = removals(lines, header_lines, whole_is_body="front_matter_in" in meta)
     if removed and all(line.index in removed for line in lines if HAN.search(line.raw)):
         # nothing of a report would be left: keep the text and say so instead of emptying it
         add_flag(meta, "no-report-body")
