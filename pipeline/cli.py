@@ -1,12 +1,14 @@
-"""Command line: `python -m pipeline clean|status …` (run with --help for details)."""
+"""Command line: `python -m pipeline clean|status|diff|verify|review …` (run with --help for details)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from . import runner, status
+from . import audit, runner, status
+from .stages import STAGES
 
 
 def _add_folders(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +44,33 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="which documents are up to date, stale or failed, and why")
     _add_folders(st)
     st.set_defaults(func=cmd_status)
+
+    diff = sub.add_parser("diff", help="unified diff of a document's decoded source against its cleaned text",
+                          description="Unified diff of the decoded source against the cleaned Markdown (or, "
+                                      "with --stage, of one stage's input against its output). Each hunk "
+                                      "header names the stage/rule of every edit in it.")
+    diff.add_argument("stem", help="the document's name: its input file name without extension")
+    diff.add_argument("--stage", choices=STAGES, default=None, help="diff only this stage's input → output")
+    diff.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                      help="colour the diff (auto: only on a terminal, and not when NO_COLOR is set)")
+    _add_folders(diff)
+    diff.set_defaults(func=cmd_diff)
+
+    verify = sub.add_parser("verify", help="rebuild the decoded source from the cleaned text and its record",
+                            description="Revert every edit of <stem>.changes.jsonl, newest first, starting "
+                                        "from <stem>.md, and check that the result is the decoded source byte "
+                                        "for byte. Exit code 1 when any document does not verify.")
+    verify.add_argument("stems", nargs="*", metavar="stem", help="documents to verify")
+    verify.add_argument("--all", action="store_true", help="verify every document of --input")
+    _add_folders(verify)
+    verify.set_defaults(func=cmd_verify)
+
+    review = sub.add_parser("review", help="write static HTML review pages to <output>/review/",
+                            description="Write <output>/review/<stem>.html for every cleaned document (raw and "
+                                        "cleaned side by side, changes coloured by kind, flags) and "
+                                        "<output>/review/index.html with the counts. Open them in any browser.")
+    _add_folders(review)
+    review.set_defaults(func=cmd_review)
     return parser
 
 
@@ -73,6 +102,50 @@ def cmd_status(args: argparse.Namespace) -> int:
     counts = {s: sum(r.state == s for r in rows) for s in ("up-to-date", "stale", "failed", "new")}
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
     return 1 if counts["failed"] else 0
+
+
+def use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    try:
+        text = audit.document_diff(args.input, args.output, args.stem, args.stage, use_color(args.color))
+    except (audit.AuditError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text or f"{args.stem}: no changes\n")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    if args.all == bool(args.stems):
+        print("error: name the documents to verify, or give --all", file=sys.stderr)
+        return 2
+    try:
+        verdicts = audit.verify_folder(args.input, args.output, None if args.all else args.stems)
+    except (audit.AuditError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for verdict in verdicts:
+        print(verdict.message, file=sys.stdout if verdict.ok else sys.stderr)
+    failed = sum(not v.ok for v in verdicts)
+    print(f"verified: {len(verdicts) - failed}, failed: {failed}")
+    return 1 if failed else 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from . import review
+
+    try:
+        index = review.write_review(args.input, args.output)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"review pages written: {index}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
