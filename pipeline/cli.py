@@ -41,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write the run summary (what ran, what failed) to this JSON file")
     clean.set_defaults(func=cmd_clean)
 
-    st = sub.add_parser("status", help="which documents are up to date, stale or failed, and why")
+    st = sub.add_parser("status", help="which documents are up to date, stale, new, failed or gone, and why",
+                        description="For every document of --input: up-to-date, stale (from which stage, and "
+                                    "whether its source or that stage's code/rule files changed), new (never "
+                                    "cleaned), failed (the recorded reason), or gone (outputs whose source "
+                                    "vanished). Exit code 1 when a document failed.")
     _add_folders(st)
     st.set_defaults(func=cmd_status)
 
@@ -99,7 +103,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 2
     for row in rows:
         print(f"{row.state:<10} {row.stem:<40} {row.why}")
-    counts = {s: sum(r.state == s for r in rows) for s in ("up-to-date", "stale", "failed", "new")}
+    counts = {s: sum(r.state == s for r in rows) for s in status.STATES}
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
     return 1 if counts["failed"] else 0
 
