@@ -35,6 +35,7 @@ KINDS: tuple[tuple[str, str], ...] = (
 KIND_NAMES = [k for k, _ in KINDS]
 PRIORITY = {k: i for i, k in enumerate(KIND_NAMES)}
 TITLE_CHARS = 80
+GAP_TITLES = 10
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:1em;color:#222;background:#fff}
@@ -102,6 +103,21 @@ def describe_edit(edit: Edit) -> str:
     return f"{edit.stage}/{edit.rule} [{edit_kind(edit)}]: {short(edit.before)!r} → {short(edit.after)!r}"
 
 
+def by_kind(edits: Sequence[Edit]) -> dict[str, list[Edit]]:
+    groups: dict[str, list[Edit]] = {}
+    for edit in edits:
+        groups.setdefault(edit_kind(edit), []).append(edit)
+    return groups
+
+
+def gap_marker(kind: str, edits: Sequence[Edit]) -> str:
+    """One thin bar where text of this kind was removed (or, in the source pane, later inserted)."""
+    lines = [describe_edit(e) for e in edits[:GAP_TITLES]]
+    if len(edits) > GAP_TITLES:
+        lines.append(f"… {len(edits) - GAP_TITLES} more")
+    return f'<span class="gap k-{kind}" title="{html.escape(chr(10).join(lines))}"></span>'
+
+
 def paint(text: str, spans: Sequence[audit.Span]) -> str:
     """The text as escaped HTML, each changed character wrapped in the colour of its strongest edit."""
     owner: list[Edit | None] = [None] * len(text)
@@ -117,8 +133,7 @@ def paint(text: str, spans: Sequence[audit.Span]) -> str:
                 owner[i] = edit
     parts, i = [], 0
     while i <= len(text):
-        for edit in gaps.get(i, ()):
-            parts.append(f'<span class="gap k-{edit_kind(edit)}" title="{html.escape(describe_edit(edit))}"></span>')
+        parts += [gap_marker(kind, group) for kind, group in by_kind(gaps.get(i, ())).items()]
         if i == len(text):
             break
         j = i + 1
