@@ -8,13 +8,17 @@ SHARED ?= ../shared
 EVAL_OUT ?= .eval
 N ?= 2000
 
-.PHONY: clean-reports test lint eval bench status help
+.PHONY: clean-reports test lint eval bench status help diff verify review browser
 
 help:
 	@echo "make clean-reports   clean seeds/ into output/ (only what changed)"
 	@echo "make test            run the test suite"
 	@echo "make lint            ruff"
 	@echo "make eval            score samples and ../shared/corpus against the gold texts"
+	@echo "make diff DOC=<stem> [STAGE=<stage>]   what changed, and which rule changed it"
+	@echo "make verify          rebuild every source from its report and change record"
+	@echo "make review          static HTML review pages in output/review/"
+	@echo "make bench [N=2000]  benchmark (bench/results/bench.json)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +35,27 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 clean-reports: $(VENV)/.installed
 	$(BIN)/python -m pipeline clean --input seeds --output output --workers $(WORKERS)
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed browser
 	$(BIN)/python -m pytest
+
+# The review-page tests drive Debian's headless chromium; installed here when
+# missing and we are root (CI), else a hint (or set GWR_NO_BROWSER=1).
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+	  { [ "$$(id -u)" = 0 ] && echo "installing chromium for the review-page tests" && \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; } || \
+	  echo "note: chromium missing; install it (apt-get install chromium) or set GWR_NO_BROWSER=1"
+
+diff: $(VENV)/.installed
+	@test -n "$(DOC)" || { echo "usage: make diff DOC=<stem> [STAGE=<stage>]"; exit 2; }
+	$(BIN)/python -m pipeline diff "$(DOC)" $(if $(STAGE),--stage $(STAGE)) --input seeds --output output
+
+verify: $(VENV)/.installed
+	$(BIN)/python -m pipeline verify --all --input seeds --output output
+
+review: $(VENV)/.installed
+	$(BIN)/python -m pipeline review --input seeds --output output
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check pipeline tasks tests bench

@@ -7,9 +7,11 @@ score="$shared/eval/score.py"
 if [ ! -f "$score" ]; then echo "eval: $score not found (set SHARED=path/to/shared)"; exit 2; fi
 mkdir -p "$out/seeds" "$out/corpus"
 echo "== cleaning seeds/ into $out/seeds"
-"$py" -m pipeline clean --input seeds --output "$out/seeds" --workers 2 | tail -n +1
+"$py" -m pipeline clean --input seeds --output "$out/seeds" --workers 2 --progress-seconds 0
+"$py" -m pipeline verify --all --input seeds --output "$out/seeds"
 echo "== cleaning $shared/corpus/raw into $out/corpus"
-"$py" -m pipeline clean --input "$shared/corpus/raw" --output "$out/corpus" --workers 2
+"$py" -m pipeline clean --input "$shared/corpus/raw" --output "$out/corpus" --workers 2 --progress-seconds 0
+"$py" -m pipeline verify --all --input "$shared/corpus/raw" --output "$out/corpus"
 echo
 echo "== samples against the seed gold (with checks)"
 "$py" "$score" --gold "$shared/eval/seed-gold" --output "$out/seeds" --checks "$shared/eval/seed-checks.toml"
