@@ -1,33 +1,524 @@
-"""Stage 5, reassemble: put fragments back together (order, splits, duplicates)."""
+"""Stage 5, reassemble: put fragments back together (order, splits, duplicates).
+
+Works on the report's lines (one paragraph a line). Four steps, each one
+recorded batch: drop later copies of repeated runs of lines (F3), move a
+glossary printed first to the end (F4), restore reading order from the outline
+numbering and continuation links (F1), join paragraphs and words cut by a
+column, page or link break (F2). Evidence comes from the document itself: its
+outline markers, its punctuation, and its own character statistics.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import regex
+
 from . import rules
-from .model import Recorder, StageResult
+from .model import Recorder, StageResult, add_flag
+from .outline import outline_marker
 
 STAGE = "reassemble"
 RULE_FILES = ("reassemble.toml",)
+EXTRA_MODULES = ("outline",)
+
+TERMINAL = "。！？；：!?;:…"
+CLOSERS = "”’）)」』》】"
+CONTINUATION_START = "，、。；：！？）》」』”,;:!?)"
+SENTENCE_PUNCT = "。！？；："
+CLAUSE_PUNCT = "，、。；：！？,;:!?"
+ADDRESS = regex.compile(r"^各位(?:代表|委员|同志)")
+DASH_START = regex.compile(r"^[—－―]")
 
 
-def drop_duplicate_paragraphs(rec: Recorder, rule: dict[str, Any]) -> None:
-    """Drop later verbatim copies of a paragraph of at least min_chars characters."""
-    seen: set[str] = set()
-    spans, offset = [], 0
-    for line in rec.text.split("\n"):
-        key = line.strip()
-        end = offset + len(line)
-        if len(key) >= rule["min_chars"]:
-            if key in seen:
-                spans.append((offset, min(end + 1, len(rec.text)), "", rule["id"]))
-            seen.add(key)
-        offset = end + 1
+@dataclass(frozen=True)
+class Line:
+    """A non-blank line of the text: its content span."""
+
+    start: int
+    end: int
+    text: str
+
+
+@cache
+def rule(table: str, rule_id: str | None = None) -> dict[str, Any]:
+    """One entry of reassemble.toml (the first of its table unless an id is given)."""
+    entries = rules.load("reassemble.toml")[table]
+    return next(e for e in entries if rule_id is None or e["id"] == rule_id)
+
+
+def split_lines(text: str) -> list[Line]:
+    lines, offset = [], 0
+    for raw in text.split("\n"):
+        if raw.strip():
+            lines.append(Line(offset, offset + len(raw), raw))
+        offset += len(raw) + 1
+    return lines
+
+
+def separator(text: str, lines: list[Line]) -> str:
+    """The usual gap between two lines of this text ("\\n" or "\\n\\n")."""
+    gaps = Counter(text[a.end:b.start] for a, b in zip(lines, lines[1:], strict=False))
+    return gaps.most_common(1)[0][0] if gaps else "\n"
+
+
+# --- what a line is -----------------------------------------------------------
+
+def ends_sentence(s: str) -> bool:
+    """The line ends at a sentence end (closing quotes and brackets allowed after it)."""
+    core = s.rstrip(CLOSERS)
+    if core and core[-1] in TERMINAL:
+        return True
+    return s[:1] in "（(" and s[-1:] in "）)"  # a parenthesised note
+
+
+def is_heading_like(s: str) -> bool:
+    """Short line without sentence punctuation: a heading, title or byline, not a paragraph."""
+    return len(s) <= 50 and not any(c in SENTENCE_PUNCT for c in s)
+
+
+def is_piece(s: str) -> bool:
+    """A short unpunctuated piece: what a link or a subscript leaves on its own line."""
+    return (len(s) <= rule("join", "F2-split-paragraph")["max_piece_chars"]
+            and outline_marker(s) is None and not any(c in CLAUSE_PUNCT for c in s))
+
+
+def is_dangling(s: str) -> bool:
+    """A paragraph cut mid-sentence: sentence text that does not end a sentence."""
+    return not ends_sentence(s) and not is_heading_like(s)
+
+
+def can_continue(s: str) -> bool:
+    """The line may be the rest of an earlier paragraph (no marker, dash item or address)."""
+    return (outline_marker(s) is None and not DASH_START.match(s) and not ADDRESS.match(s)
+            and not is_glossary_heading(s))
+
+
+def is_glossary_heading(s: str) -> bool:
+    return bool(regex.match(rule("glossary")["heading"], s))
+
+
+def front_end(lines: list[Line]) -> int:
+    """Index of the first body line: after the title, byline and the address (各位代表：)."""
+    for i, line in enumerate(lines):
+        if ADDRESS.match(line.text) and len(line.text) <= 8:
+            return i + 1
+        if i > 0 and (outline_marker(line.text) or not is_heading_like(line.text)
+                      or is_glossary_heading(line.text)):
+            return i
+    return len(lines)
+
+
+# --- document statistics: does a cut look like it splits one sentence? --------
+
+@dataclass
+class Stats:
+    text: str
+    count: Counter[str]
+    final: Counter[str]
+    initial: Counter[str]
+
+
+def document_stats(text: str) -> Stats:
+    count: Counter[str] = Counter(text)
+    final: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(.)[。！？；]", text))
+    initial: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(?:^|[。！？；])(.)", text,
+                                                                      flags=regex.M))
+    return Stats(text, count, final, initial)
+
+
+def spanning_match(text: str, a: str, b: str, longest: int = 6) -> int:
+    """Length of the longest string across the cut (end of a + start of b) found elsewhere."""
+    best = 0
+    for i in range(1, min(len(a), longest) + 1):
+        for j in range(1, min(len(b), longest) + 1):
+            if i + j > best and a[-i:] + b[:j] in text:
+                best = i + j
+    return best
+
+
+def bigram_affinity(stats: Stats, x: str, y: str) -> float:
+    """How much more often y follows x in this document than chance would have it."""
+    pair = stats.text.count(x + y)
+    return pair * len(stats.text) / max(1, stats.count[x] * stats.count[y])
+
+
+def join_score(stats: Stats, a: str, b: str) -> int:
+    """Evidence that b continues the sentence a leaves open (0 = none)."""
+    if not b or not a:
+        return 0
+    cfg = rule("join", "F2-split-paragraph")
+    if b[0] in CONTINUATION_START or a[-1] in cfg["open_end"]:
+        return 10
+    score = 0
+    span = spanning_match(stats.text, a, b)
+    if span >= 3 or span == 2 and bigram_affinity(stats, a[-1], b[0]) >= cfg["min_affinity"]:
+        score += 2 * (span - 1) + 1
+    if a[-1] in cfg["no_final"]:
+        score += 3
+    first_clause = regex.match(rf"[^{CLAUSE_PUNCT}]*", b).group(0)
+    if len(first_clause) <= 2 and len(first_clause) < len(b):
+        score += 1
+    return score
+
+
+# --- recording: deletions, moves and joins as exact batches -------------------
+
+def delete_spans(lines: list[Line], drop: set[int], rule_id: str) -> list[tuple[int, int, str, str]]:
+    """Spans deleting the given lines with their gaps (runs merged so spans never overlap)."""
+    spans, i = [], 0
+    while i < len(lines):
+        if i not in drop:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(lines) and j + 1 in drop:
+            j += 1
+        if j + 1 < len(lines):
+            spans.append((lines[i].start, lines[j + 1].start, "", rule_id))
+        elif i > 0:
+            spans.append((lines[i - 1].end, lines[j].end, "", rule_id))
+        i = j + 1
+    return spans
+
+
+def longest_increasing(seq: list[int]) -> set[int]:
+    """Values of one longest increasing subsequence (the lines that can stay in place)."""
+    import bisect
+
+    tails: list[int] = []
+    tail_idx: list[int] = []
+    prev = [-1] * len(seq)
+    for k, x in enumerate(seq):
+        p = bisect.bisect_left(tails, x)
+        if p == len(tails):
+            tails.append(x)
+            tail_idx.append(k)
+        else:
+            tails[p] = x
+            tail_idx[p] = k
+        prev[k] = tail_idx[p - 1] if p else -1
+    keep, k = set(), tail_idx[-1] if tail_idx else -1
+    while k >= 0:
+        keep.add(seq[k])
+        k = prev[k]
+    return keep
+
+
+def move_spans(text: str, lines: list[Line], order: list[int],
+               rule_id: str) -> list[tuple[int, int, str, str]]:
+    """One batch of delete + insert spans that puts the lines in `order`."""
+    keep = longest_increasing(order)
+    moved = set(order) - keep
+    if not moved:
+        return []
+    sep = separator(text, lines)
+    spans = delete_spans(lines, moved, rule_id)
+    pending: list[str] = []
+    for idx in order:
+        if idx in moved:
+            pending.append(lines[idx].text)
+        elif pending:
+            spans.append((lines[idx].start, lines[idx].start, sep.join(pending) + sep, rule_id))
+            pending = []
+    if pending:
+        last = max(keep)
+        spans.append((lines[last].end, lines[last].end, sep + sep.join(pending), rule_id))
+    return spans
+
+
+def apply_order(rec: Recorder, lines: list[Line], order: list[int], rule_id: str) -> None:
+    """Reorder the lines as one recorded batch and check the result."""
+    spans = move_spans(rec.text, lines, order, rule_id)
+    if not spans:
+        return
     rec.replace_spans(spans)
+    got = [line.text for line in split_lines(rec.text)]
+    if got != [lines[i].text for i in order]:  # pragma: no cover - a bug, not a document
+        raise AssertionError("reassemble: reordering did not give the planned order")
+
+
+# --- F3: repeated runs ----------------------------------------------------------
+
+def repeated_runs(texts: list[str], min_chars: int, min_run_chars: int) -> set[int]:
+    """Indices of lines that repeat, in sequence, a run printed earlier."""
+    first: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        first.setdefault(t, []).append(i)
+    drop: set[int] = set()
+    j = 0
+    while j < len(texts):
+        best_len = 0
+        for i in first[texts[j]]:
+            if i >= j:
+                break
+            k = 0
+            while j + k < len(texts) and i + k < j and texts[i + k] == texts[j + k]:
+                k += 1
+            best_len = max(best_len, k)
+        run = texts[j:j + best_len]
+        if best_len and (max(map(len, run)) >= min_chars or sum(map(len, run)) >= min_run_chars):
+            drop.update(range(j, j + best_len))
+            j += best_len
+        else:
+            j += 1
+    return drop
+
+
+def drop_repeated(rec: Recorder) -> None:
+    cfg = rule("duplicate")
+    lines = split_lines(rec.text)
+    drop = repeated_runs([line.text for line in lines], cfg["min_chars"], cfg["min_run_chars"])
+    rec.replace_spans(delete_spans(lines, drop, cfg["id"]))
+
+
+# --- F4: glossary printed first --------------------------------------------------
+
+def glossary_block(lines: list[Line]) -> tuple[int, int] | None:
+    """(start, end) of a glossary heading with its entries, if one is found."""
+    cfg = rule("glossary")
+    for i, line in enumerate(lines):
+        if is_glossary_heading(line.text):
+            j = i + 1
+            while j < len(lines) and regex.match(cfg["entry"], lines[j].text):
+                j += 1
+            return (i, j) if j > i + 1 else None
+    return None
+
+
+def move_glossary(rec: Recorder) -> None:
+    cfg = rule("glossary")
+    lines = split_lines(rec.text)
+    block = glossary_block(lines)
+    if block is None:
+        return
+    start, end = block
+    after = [line.text for line in lines[end:]]
+    body_after = [t for t in after if not is_heading_like(t) and not regex.match(cfg["entry"], t)]
+    sections_after = any(ADDRESS.match(t) or (outline_marker(t) or (9,))[0] <= 2 for t in after)
+    if len(body_after) < cfg["min_body_after"] or not sections_after:
+        return
+    order = [*range(start), *range(end, len(lines)), *range(start, end)]
+    apply_order(rec, lines, order, cfg["id"])
+
+
+# --- F1: reading order ------------------------------------------------------------
+
+def body_range(lines: list[Line]) -> tuple[int, int]:
+    """[start, end) of the report body: after the front lines, before a glossary."""
+    start = front_end(lines)
+    block = glossary_block(lines)
+    end = block[0] if block and block[0] >= start else len(lines)
+    return start, end
+
+
+def find_links(texts: list[str], start: int, end: int, stats: Stats,
+               meta: dict[str, Any]) -> dict[int, int]:
+    """Continuation links: dangling paragraph index -> index of the line that continues it."""
+    min_join = rule("join", "F2-split-paragraph")["min_score"]
+    min_link = rule("order")["min_link_score"]
+    dangling = [i for i in range(start, end) if is_dangling(texts[i])]
+    free = [j for j in range(start, end) if can_continue(texts[j]) and not is_heading_like(texts[j])
+            and (j == start or is_dangling(texts[j - 1]) or ADDRESS.match(texts[j - 1]))]
+    candidates = []
+    for d in dangling:
+        for f in free:
+            if f == d:
+                continue
+            score = join_score(stats, texts[d], texts[f])
+            adjacent = f == d + 1
+            if score >= (min_join if adjacent else min_link):
+                candidates.append((score + (3 if adjacent else 0), adjacent, d, f))
+        if d + 1 < end and d + 1 not in free and can_continue(texts[d + 1]):
+            score = join_score(stats, texts[d], texts[d + 1])
+            if score >= min_join:
+                candidates.append((score + 3, True, d, d + 1))
+    links: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, _, d, f in sorted(candidates, reverse=True):
+        if d in links or f in taken or creates_cycle(links, d, f):
+            continue
+        links[d] = f
+        taken.add(f)
+    link_by_elimination(texts, dangling, free, links, taken, end, meta)
+    return links
+
+
+def creates_cycle(links: dict[int, int], d: int, f: int) -> bool:
+    """Linking d -> f would close a loop of links."""
+    cur, steps = f, 0
+    while cur in links and steps <= len(links):
+        cur, steps = links[cur], steps + 1
+    return cur == d
+
+
+def link_by_elimination(texts: list[str], dangling: list[int], free: list[int],
+                        links: dict[int, int], taken: set[int], end: int,
+                        meta: dict[str, Any]) -> None:
+    """One paragraph left open with nowhere to go and one orphan start: they belong together."""
+    open_ends = [d for d in dangling if d not in links
+                 and (d + 1 >= end or not can_continue(texts[d + 1]))]
+    orphans = [f for f in free if f not in taken and f - 1 not in dangling]
+    if len(open_ends) == 1 and len(orphans) == 1 and orphans[0] != open_ends[0] + 1:
+        d, f = open_ends[0], orphans[0]
+        if not creates_cycle(links, d, f) and any(g != k + 1 for k, g in links.items()):
+            links[d] = f
+            taken.add(f)
+            add_flag(meta, "uncertain-join")
+
+
+def chunks_of(start: int, end: int, links: dict[int, int]) -> list[list[int]]:
+    """Cut the body where a link leaves or enters out of sequence."""
+    cuts = {d + 1 for d, f in links.items() if f != d + 1} | {f for d, f in links.items() if f != d + 1}
+    chunks: list[list[int]] = []
+    for i in range(start, end):
+        if not chunks or i in cuts:
+            chunks.append([])
+        chunks[-1].append(i)
+    return chunks
+
+
+def chain_chunks(chunks: list[list[int]], links: dict[int, int]) -> list[list[int]]:
+    """Follow links from chunk to chunk; each chain is a run of text in reading order."""
+    by_first = {c[0]: k for k, c in enumerate(chunks)}
+    nxt = {}
+    for k, c in enumerate(chunks):
+        f = links.get(c[-1])
+        if f is not None and f in by_first and by_first[f] != k:
+            nxt[k] = by_first[f]
+    targets = set(nxt.values())
+    heads = [k for k in range(len(chunks)) if k not in targets]
+    chains, seen = [], set()
+    for k in [*heads, *range(len(chunks))]:  # then whatever a loop left unvisited
+        chain: list[int] = []
+        cur: int | None = k
+        while cur is not None and cur not in seen:
+            seen.add(cur)
+            chain.extend(chunks[cur])
+            cur = nxt.get(cur)
+        if chain:
+            chains.append(chain)
+    return chains
+
+
+def chain_key(texts: list[str], chain: list[int]) -> tuple[int, int] | None:
+    """(一、 number, （一） number) of the chain's first section marker; None without one.
+
+    A （一） with no 一、 before it in its chain takes the 一、 printed last before the chain.
+    """
+    l1 = next((m[1] for m in map(outline_marker, reversed(texts[:chain[0]])) if m and m[0] == 1), 0)
+    for i in chain:
+        marker = outline_marker(texts[i])
+        if marker and marker[0] == 1:
+            return marker[1], 0
+        if marker and marker[0] == 2:
+            return l1, marker[1]
+    return None
+
+
+def order_chains(texts: list[str], chains: list[list[int]], meta: dict[str, Any]) -> list[list[int]]:
+    """Sort chains by their outline position; items of a missing section go first."""
+    keyed: list[tuple[tuple[float, ...], int, list[int]]] = []
+    previous: tuple[float, ...] = (-1.0,)
+    for n, chain in enumerate(chains):
+        key = chain_key(texts, chain)
+        first = outline_marker(texts[chain[0]])
+        if key is not None:
+            previous = tuple(float(k) for k in key)
+            keyed.append((previous, n, chain))
+        elif first and first[0] >= 3 and first[1] == 1:
+            keyed.append(((-2.0,), n, chain))  # items whose section heading is missing
+        else:
+            keyed.append((previous + (0.5,), n, chain))
+            add_flag(meta, "uncertain-order")
+    keys = [k for k, _, _ in keyed]
+    if len(set(keys)) < len(keys):
+        add_flag(meta, "uncertain-order")
+    return [chain for _, _, chain in sorted(keyed)]
+
+
+def restore_order(rec: Recorder, meta: dict[str, Any]) -> dict[str, str]:
+    """Reorder out-of-sequence fragments; returns the links as text pairs for joining."""
+    lines = split_lines(rec.text)
+    texts = [line.text for line in lines]
+    start, end = body_range(lines)
+    links = find_links(texts, start, end, document_stats(rec.text), meta)
+    pairs = {texts[d]: texts[f] for d, f in links.items()}
+    if all(f == d + 1 for d, f in links.items()):
+        return pairs
+    chains = order_chains(texts, chain_chunks(chunks_of(start, end, links), links), meta)
+    order = [*range(start), *(i for chain in chains for i in chain), *range(end, len(lines))]
+    apply_order(rec, lines, order, rule("order")["id"])
+    return pairs
+
+
+# --- F2: joins ------------------------------------------------------------------------
+
+def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stats) -> dict[int, str]:
+    """Line index -> rule id for every line to be joined with the next one."""
+    join_cfg = rule("join", "F2-split-paragraph")
+    byline = rule("join", "F2-byline-wrap")
+    joins: dict[int, str] = {}
+    for i in range(1, min(start, len(texts) - 1)):
+        if regex.search(byline["open"], texts[i]) and regex.match(byline["close"], texts[i + 1]) \
+                and not texts[i].endswith("上"):
+            joins[i] = byline["id"]
+    current = texts[max(start, 1)] if len(texts) > 1 else ""  # the paragraph built so far
+    piece_open = False  # a piece cut out of a sentence was just joined: its sentence goes on
+    for i in range(max(start, 1), len(texts) - 1):
+        b = texts[i + 1]
+        if not ends_sentence(current) and can_continue(b) and (
+                piece_open or linked.get(texts[i]) == b
+                or (is_dangling(current) or "，" in current) and is_piece(b)
+                or is_dangling(current) and join_score(stats, current, b) >= join_cfg["min_score"]):
+            joins[i] = join_cfg["id"]
+            current += b
+            piece_open = is_piece(b) and not ends_sentence(b)
+        else:
+            current, piece_open = b, False
+    return joins
+
+
+def join_lines(rec: Recorder, linked: dict[str, str], meta: dict[str, Any]) -> None:
+    lines = split_lines(rec.text)
+    texts = [line.text for line in lines]
+    start, end = body_range(lines)
+    joins = plan_joins(texts, start, linked, document_stats(rec.text))
+    rec.replace_spans([(lines[i].end, lines[i + 1].start, "", rid) for i, rid in joins.items()])
+    flag_leftovers(rec.text, meta)
+
+
+def flag_leftovers(text: str, meta: dict[str, Any]) -> None:
+    """Flag what stays broken: a paragraph left dangling, a report whose start is missing."""
+    lines = split_lines(text)
+    texts = [line.text for line in lines]
+    start, end = body_range(lines)
+    if any(is_dangling(t) for t in texts[start:end]):
+        add_flag(meta, "dangling-fragment")
+    if start_missing(texts, start, end):
+        add_flag(meta, "start-missing")
+
+
+def start_missing(texts: list[str], start: int, end: int) -> bool:
+    """The report opens with neither its address (各位代表) nor its first section."""
+    opening = texts[:min(start + 2, end)]
+    if start >= end or any(ADDRESS.match(t) or "我代表" in t for t in opening):
+        return False
+    first = outline_marker(texts[start])
+    return first is None or first[1] != 1 or first[0] >= 3 and any(
+        (outline_marker(t) or (9,))[0] <= 2 for t in texts[start:end])
 
 
 def reassemble(text: str, meta: dict[str, Any]) -> StageResult:
+    meta = dict(meta)
+    if "flags" in meta:
+        meta["flags"] = list(meta["flags"])
     rec = Recorder(text, STAGE)
-    for rule in rules.load("reassemble.toml")["duplicate"]:
-        drop_duplicate_paragraphs(rec, rule)
-    return rec.result(dict(meta))
+    drop_repeated(rec)
+    move_glossary(rec)
+    linked = restore_order(rec, meta)
+    join_lines(rec, linked, meta)
+    return rec.result(meta)
