@@ -1,7 +1,17 @@
-"""Stage 6, render: the canonical Markdown report (front matter, headings, footnotes)."""
+"""Stage 6, render: the canonical Markdown report (front matter, headings, footnotes).
+
+The input is plain text, one block per non-empty line. Each step below is one
+recorded batch with its own rule id, in this order: canonical punctuation,
+one blank line between blocks, title/byline and inline headings split off,
+Markdown escapes, footnotes, heading marks, front matter. pipeline/canonical.py
+takes exactly this syntax off again when our own output is cleaned a second time.
+"""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -14,18 +24,281 @@ STAGE = "render"
 RULE_FILES = ("render.toml",)
 FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding")
+TEXT_KEYS = ("title", "region", "date", "speaker", "meeting")
+HANZI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
 @cache
-def heading_rules() -> tuple[tuple[str, regex.Pattern[str], int], ...]:
-    return tuple((r["id"], regex.compile(r["pattern"]), r["level"]) for r in rules.load("render.toml")["heading"])
+def config() -> dict[str, Any]:
+    return rules.load("render.toml")
 
 
-def heading_level(line: str) -> int:
-    for _, pattern, level in heading_rules():
-        if pattern.search(line):
-            return level
-    return 0
+@cache
+def pattern(section: str, key: str) -> regex.Pattern[str]:
+    return regex.compile(config()[section][key])
+
+
+# ------------------------------------------------------------------ blocks
+
+
+def blocks_of(text: str) -> list[str]:
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def block_starts(text: str) -> list[int]:
+    """Offsets of the blocks of a text laid out as blocks separated by blank lines."""
+    starts, pos = [], 0
+    for line in text.split("\n"):
+        if line:
+            starts.append(pos)
+        pos += len(line) + 1
+    return starts
+
+
+# ------------------------------------------------------------------ outline
+
+
+def heading_text_ok(text: str) -> bool:
+    """A heading's own text: short, no sentence punctuation inside."""
+    conf = config()["outline"]
+    return 0 < len(text) <= conf["max_heading_chars"] and not any(c in text for c in conf["not_in_heading"])
+
+
+def level1_heading(block: str) -> bool:
+    m = pattern("outline", "level1").match(block)
+    return bool(m) and heading_text_ok(block[m.end():])
+
+
+@dataclass
+class Level2:
+    """A `（一）` item: where its marker is, and where its first sentence ends (-1: the block end)."""
+
+    block: int
+    marker: int
+    number: int
+    end: int
+    ok: bool
+
+
+def hanzi_number(text: str) -> int:
+    """一 … 九十九 as an int (outline numbers)."""
+    if "十" not in text:
+        return HANZI_DIGITS.get(text, 0)
+    tens, _, ones = text.partition("十")
+    return (HANZI_DIGITS.get(tens, 0) if tens else 1) * 10 + (HANZI_DIGITS.get(ones, 0) if ones else 0)
+
+
+def level2_item(blocks: list[str], index: int) -> Level2 | None:
+    """The `（一）` item a block starts with, or carries inline after `：`."""
+    block = blocks[index]
+    marker_re = pattern("outline", "level2")
+    m = marker_re.match(block)
+    if not m:
+        m = marker_re.search(block)
+        if not m or m.start() == 0 or block[m.start() - 1] not in config()["outline"]["inline_after"]:
+            return None
+    body_start = m.end()
+    stop = block.find("。", body_start)
+    head = block[body_start:stop if stop >= 0 else len(block)]
+    return Level2(index, m.start(), hanzi_number(m.group()[1:-1]), stop, heading_text_ok(head))
+
+
+def level2_headings(blocks: list[str]) -> list[Level2]:
+    """`（一）` items that are headings: every item of a numbered run must look like one.
+
+    A run (（一）, （二）, … in order) whose items are long sentences is a list
+    of paragraphs (as in older reports), so none of it becomes a heading.
+    """
+    runs: list[list[Level2]] = []
+    for i, block in enumerate(blocks):
+        if level1_heading(block):
+            runs.append([])
+            continue
+        item = level2_item(blocks, i)
+        if item is None:
+            continue
+        if not runs or not runs[-1] or item.number != runs[-1][-1].number + 1:
+            runs.append([])
+        runs[-1].append(item)
+    return [item for run in runs if run and all(i.ok for i in run) for item in run]
+
+
+# ------------------------------------------------------------------ title and byline
+
+
+def title_index(blocks: list[str]) -> int | None:
+    if blocks and pattern("title", "pattern").match(blocks[0]):
+        return 0
+    return None
+
+
+def byline_blocks(blocks: list[str], start: int) -> list[str]:
+    """The short lines under the title that state date, meeting or speaker."""
+    conf = config()["title"]
+    found = []
+    for block in blocks[start:start + conf["max_byline_lines"]]:
+        if len(block) > conf["max_byline_chars"] or any(c in block for c in "。；！？：:"):
+            break
+        if not (pattern("byline", "date").search(block) or regex.search(r"\d日", block) or "会议" in block or speaker_of(block)
+                or block.startswith(("（", "——")) or office_only(block)):
+            break
+        found.append(block)
+    return found
+
+
+@cache
+def office_re() -> regex.Pattern[str]:
+    offices = "|".join(regex.escape(o) for o in config()["byline"]["offices"])
+    name = config()["byline"]["name"]
+    return regex.compile(rf"^(?:(?P<office>\p{{Han}}*?(?:{offices}))\s*)?(?P<name>{name})$")
+
+
+def office_only(block: str) -> bool:
+    offices = tuple(config()["byline"]["offices"])
+    return block.endswith(offices) and len(block) <= 20
+
+
+def speaker_of(block: str) -> str | None:
+    """The name on a speaker line (`市人民政府市长王雄文`, `省长 罗东川`, `（2021年12月30日 胡贺波）`)."""
+    text = pattern("byline", "date").sub("", block.strip("（）() ")).strip()
+    m = office_re().match(text)
+    if not m or (m.group("office") is None and len(m.group("name")) > 4):
+        return None
+    return m.group("name")
+
+
+def iso_date(text: str) -> str | None:
+    m = pattern("byline", "date").search(text)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+    else:
+        m = pattern("byline", "date_hanzi").search(text)
+        if not m:
+            return None
+        y = int("".join(str(HANZI_DIGITS[c]) for c in m.group(1)))
+        mo, d = hanzi_number(m.group(2)), hanzi_number(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def scraped_date(value: str) -> str | None:
+    m = regex.match(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", value.strip())
+    if not m:
+        return iso_date(value)
+    y, mo, d = (int(g) for g in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
+def byline_fields(lines: list[str]) -> dict[str, str]:
+    joined = "".join(lines)
+    fields: dict[str, str] = {}
+    date = iso_date(joined)
+    if date:
+        fields["date"] = date
+    m = pattern("byline", "meeting").search(joined)
+    if m:
+        if not pattern("byline", "meeting_hole").search(m.group("meeting")):
+            fields["meeting"] = m.group("meeting")
+        if region_name(m.group("region")):
+            fields["region"] = m.group("region")
+    dated = False
+    for line in lines:
+        dated = dated or bool(pattern("byline", "date").search(line))
+        rest = pattern("byline", "meeting").sub("", line).lstrip("—")
+        name = speaker_of(rest) if rest and dated else None
+        if name and not pattern("glossary", "title").match(rest):
+            fields["speaker"] = name
+    return fields
+
+
+# ------------------------------------------------------------------ region
+
+
+def region_name(text: str) -> bool:
+    """An administrative name: ends with a known suffix and has a name before it."""
+    text = regex.sub(r"^\d{4}年", "", text)
+    return any(text.endswith(s) and len(text) > len(s) + 1 for s in config()["region"]["suffixes"])
+
+
+def region_from_title(title: str) -> str | None:
+    m = regex.match(r"^(?:\d{4}年)?(?P<name>\p{Han}+?)(?:\d{4}年)?(?:人民)?政府工作报告$", title)
+    if m and region_name(m.group("name")):
+        return m.group("name")
+    return None
+
+
+def region_from_body(text: str) -> str | None:
+    """The place the body names most often, when it clearly dominates (no line states it)."""
+    conf = config()["region"]
+    suffixes = "|".join(regex.escape(s) for s in conf["suffixes"])
+    counts: Counter[str] = Counter()
+    for m in regex.finditer(rf"(?<=\p{{Han}}{{2}})(?:{suffixes})", text):
+        stem = text[m.start() - 2:m.start()]
+        if stem[-1] in conf["not_before_suffix"] or not regex.fullmatch(r"\p{Han}{2}", stem):
+            continue
+        counts[stem + m.group()] += 1
+    if not counts:
+        return None
+    ranked = sorted(counts.items(), key=lambda kv: (-(kv[1] + text.count(kv[0][:2])), kv[0]))
+    best, best_count = ranked[0]
+    weight = text.count(best[:2])
+    runner = text.count(ranked[1][0][:2]) if len(ranked) > 1 else 0
+    if best_count < conf["min_count"] or weight < conf["dominance"] * runner:
+        return None
+    return best
+
+
+# ------------------------------------------------------------------ glossary and footnotes
+
+
+def glossary_title(blocks: list[str]) -> int | None:
+    """The 名词解释 title of a final glossary section (no outline heading after it)."""
+    for i in range(len(blocks) - 1, -1, -1):
+        if level1_heading(blocks[i]) or pattern("outline", "level2").match(blocks[i]):
+            return None
+        if pattern("glossary", "title").match(blocks[i]):
+            return i
+    return None
+
+
+def footnote_numbers(text: str) -> set[str]:
+    """Numbers that have both a marker in a paragraph and a glossary entry `[n]…` at a line start."""
+    marker = pattern("glossary", "marker")
+    defined = {m.group(1) for m in regex.finditer(rf"(?m)^{marker.pattern}(?=\S)", text)}
+    used = {m.group(1) for m in regex.finditer(rf"(?<!^|\n|\\){marker.pattern}", text)}
+    return defined & used
+
+
+# ------------------------------------------------------------------ escapes
+
+
+# Line starts CommonMark reads as block syntax (the backslash goes before the named group).
+LINE_START_SYNTAX = regex.compile(
+    r"(?m)^(?:(?P<m>#)(?=#{0,5}(?:[ \t]|$))|(?P<m>>)|(?P<m>[-+*])(?=[ \t]|$)"
+    r"|(?P<m>-)(?=[- \t]*$)|(?P<m>=)(?==*[ \t]*$)|(?P<m>~)(?=~~)"
+    r"|\d{1,9}(?P<m>[.)])(?=[ \t]|$)|(?P<m>\[)(?=[^\]\n]*\]:))")
+# Inline: every backslash (so escapes can be taken off again exactly), emphasis, code, HTML, entities.
+INLINE_SYNTAX = regex.compile(r"\\|[*_`]|<(?=[A-Za-z/!?])|&(?=#?\w+;)|\[(?=\^)")
+UNESCAPED = r"(?<!\\)"
+
+
+def escape_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """A backslash before every character CommonMark would read as syntax."""
+    positions = {m.start("m") for m in LINE_START_SYNTAX.finditer(text)}
+    positions |= {m.start() for m in INLINE_SYNTAX.finditer(text)}
+    return [(pos, pos, "\\", "R5-escape") for pos in sorted(positions)]
+
+
+# ------------------------------------------------------------------ front matter
+
+
+def yaml_scalar(value: str) -> str:
+    """Plain when YAML reads it back unchanged as a string, else double-quoted."""
+    plain = (value and not regex.search(r"^[\s\-?:,\[\]{}#&*!|>'\"%@`]|: | #|\s$|^(?:true|false|null|yes|no|~)$",
+                                        value, flags=regex.I)
+             and not regex.fullmatch(r"[\d.+\-eE:_ ]+", value) or regex.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+    return value if plain else json.dumps(value, ensure_ascii=False)
 
 
 def front_matter(fields: dict[str, Any]) -> str:
@@ -35,18 +308,31 @@ def front_matter(fields: dict[str, Any]) -> str:
         if not value:
             continue
         if isinstance(value, list):
-            value = "[" + ", ".join(value) + "]"
+            value = "[" + ", ".join(yaml_scalar(str(v)) for v in value) + "]"
+        else:
+            value = yaml_scalar(str(value))
         lines.append(f"{key}: {value}")
     lines.append("---")
-    return "\n".join(lines) + "\n\n"
+    return "\n".join(lines) + "\n"
 
 
-def front_fields(blocks: list[str], meta: dict[str, Any]) -> dict[str, Any]:
-    """Front matter values: stated by the text, or carried from the source record."""
+def front_fields(text: str, blocks: list[str], meta: dict[str, Any]) -> dict[str, Any]:
+    """Values stated by the text first, then the scraper's header, then our own earlier front matter."""
     previous = meta.get("front_matter_in", {})
+    scraped = meta.get("scraped_header", {}) or {}
     fields: dict[str, Any] = {}
-    if blocks:
-        fields["title"] = blocks[0]
+    title = title_index(blocks)
+    if title is not None:
+        fields["title"] = blocks[title]
+        fields.update(byline_fields(byline_blocks(blocks, title + 1)))
+    if "region" not in fields and title is not None:
+        fields["region"] = region_from_title(blocks[title])
+    if not fields.get("region"):
+        fields["region"] = region_from_body(text)
+    fallback = {"title": scraped.get("title"), "speaker": scraped.get("speaker"),
+                "date": scraped_date(scraped["date"]) if scraped.get("date") else None}
+    for key in TEXT_KEYS:
+        fields[key] = fields.get(key) or fallback.get(key) or previous.get(key)
     for key in CARRIED_KEYS:
         fields[key] = previous.get(key) or meta.get(key)
     flags = list(previous.get("flags", []))
@@ -55,16 +341,71 @@ def front_fields(blocks: list[str], meta: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def render_markdown(text: str, meta: dict[str, Any]) -> str:
-    blocks = [line.strip() for line in text.split("\n") if line.strip()]
-    body = []
+# ------------------------------------------------------------------ the stage
+
+
+def split_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, str, str]]:
+    """Title from its byline; `（一）` headings from the paragraph they were printed in."""
+    spans = []
+    title = title_index(blocks)
+    if title is None and blocks:
+        m = pattern("title", "with_byline").match(blocks[0])
+        if m:
+            spans.append((starts[0] + m.start("byline"), starts[0] + m.start("byline"), "\n\n", "R3-split-byline"))
+    for item in level2_headings(blocks):
+        base = starts[item.block]
+        if item.marker > 0:
+            spans.append((base + item.marker, base + item.marker, "\n\n", "R3-split-inline-heading"))
+        if item.end >= 0:
+            after = "" if item.end == len(blocks[item.block]) - 1 else "\n\n"
+            spans.append((base + item.end, base + item.end + 1, after, "R3-split-inline-heading"))
+    return spans
+
+
+def heading_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, str, str]]:
+    spans = []
+    title = title_index(blocks)
+    if title is not None:
+        spans.append((starts[title], starts[title], "# ", "R6-title"))
+    level2 = {item.block for item in level2_headings(blocks)}
+    glossary = glossary_title(blocks)
     for i, block in enumerate(blocks):
-        level = 1 if i == 0 else heading_level(block)
-        body.append(("#" * level + " " if level else "") + block)
-    return front_matter(front_fields(blocks, meta)) + "\n\n".join(body) + "\n"
+        if level1_heading(block):
+            spans.append((starts[i], starts[i], "## ", "R6-heading-level1"))
+        elif i in level2:
+            spans.append((starts[i], starts[i], "### ", "R6-heading-level2"))
+        elif i == glossary and not any(b.startswith("[^") for b in blocks[i:]):
+            spans.append((starts[i], starts[i], "## ", "R6-glossary-section"))
+    return spans
+
+
+def footnote_spans(text: str) -> list[tuple[int, int, str, str]]:
+    numbers = footnote_numbers(text)
+    spans = []
+    for m in regex.finditer(UNESCAPED + pattern("glossary", "marker").pattern, text):
+        if m.group(1) not in numbers:
+            continue
+        at_line_start = m.start() == 0 or text[m.start() - 1] == "\n"
+        if at_line_start:
+            spans.append((m.start(), m.end(), f"[^{m.group(1)}]: ", "R4-footnote-definition"))
+        else:
+            spans.append((m.start(), m.end(), f"[^{m.group(1)}]", "R4-footnote-reference"))
+    return spans
 
 
 def render(text: str, meta: dict[str, Any]) -> StageResult:
+    """Canonical Markdown: every step one recorded batch, so the record stays exact."""
     rec = Recorder(text, STAGE)
-    rec.set_text(render_markdown(text, meta), "render-markdown")
-    return rec.result(dict(meta))
+    meta = dict(meta)
+    for rule in config().get("punctuation", []):
+        rec.sub(rule["id"], rule["pattern"], rule["replacement"])
+    rec.set_text("\n\n".join(blocks_of(rec.text)) + "\n" if blocks_of(rec.text) else "", "R2-blocks")
+    blocks = blocks_of(rec.text)
+    rec.replace_spans(split_spans(blocks, block_starts(rec.text)))
+    fields = front_fields(rec.text, blocks_of(rec.text), meta)
+    rec.replace_spans(escape_spans(rec.text))
+    rec.replace_spans(footnote_spans(rec.text))
+    rec.replace_spans(heading_spans(blocks_of(rec.text), block_starts(rec.text)))
+    front = front_matter(fields)
+    rec.replace_spans([(0, 0, front + "\n" if rec.text else front, "R7-front-matter")])
+    return rec.result(meta)
