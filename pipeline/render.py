@@ -139,8 +139,8 @@ def byline_blocks(blocks: list[str], start: int) -> list[str]:
     for block in blocks[start:start + conf["max_byline_lines"]]:
         if len(block) > conf["max_byline_chars"] or any(c in block for c in "。；！？：:"):
             break
-        if not (pattern("byline", "date").search(block) or regex.search(r"\d日", block) or "会议" in block or speaker_of(block)
-                or block.startswith(("（", "——")) or office_only(block)):
+        dated = pattern("byline", "date").search(block) or regex.search(r"\d日", block)
+        if not (dated or "会议" in block or speaker_of(block) or block.startswith(("（", "——")) or office_only(block)):
             break
         found.append(block)
     return found
