@@ -34,15 +34,19 @@ def chinese_number(text: str) -> int | None:
         for c in text:  # positional form: 二〇
             value = value * 10 + DIGITS[c]
         return value
-    total, digit = 0, None
+    total, digit, last_unit = 0, None, 1000
     for c in text:
+        if c in "〇零":
+            continue  # a placeholder zero: 一百零五
         if c in DIGITS:
             if digit is not None:
                 return None
             digit = DIGITS[c]
         else:
+            if UNITS[c] >= last_unit or (digit is None and total):
+                return None  # 十十, 百百, 一百十
             total += (1 if digit is None else digit) * UNITS[c]
-            digit = None
+            digit, last_unit = None, UNITS[c]
     return total + (digit or 0)
 
 

@@ -143,15 +143,21 @@ def spanning_match(text: str, a: str, b: str, longest: int = 6) -> int:
 def bigram_affinity(stats: Stats, x: str, y: str) -> float:
     """How much more often y follows x in this document than chance would have it."""
     pair = stats.text.count(x + y)
+    if pair < 2:  # one sighting is chance
+        return 0.0
     return pair * len(stats.text) / max(1, stats.count[x] * stats.count[y])
 
 
-def join_score(stats: Stats, a: str, b: str) -> int:
-    """Evidence that b continues the sentence a leaves open (0 = none)."""
+def join_score(stats: Stats, a: str, b: str, adjacent: bool = True) -> int:
+    """Evidence that b continues the sentence a leaves open (0 = none).
+
+    A clause mark opening b or closing a says a sentence goes on, not which one:
+    it counts only for lines printed next to each other.
+    """
     if not b or not a:
         return 0
     cfg = rule("join", "F2-split-paragraph")
-    if b[0] in CONTINUATION_START or a[-1] in cfg["open_end"]:
+    if adjacent and (b[0] in CONTINUATION_START or a[-1] in cfg["open_end"]):
         return 10
     score = 0
     span = spanning_match(stats.text, a, b)
@@ -328,8 +334,8 @@ def find_links(texts: list[str], start: int, end: int, stats: Stats,
         for f in free:
             if f == d:
                 continue
-            score = join_score(stats, texts[d], texts[f])
             adjacent = f == d + 1
+            score = join_score(stats, texts[d], texts[f], adjacent)
             if score >= (min_join if adjacent else min_link):
                 candidates.append((score + (3 if adjacent else 0), adjacent, d, f))
         if d + 1 < end and d + 1 not in free and can_continue(texts[d + 1]):
@@ -338,11 +344,17 @@ def find_links(texts: list[str], start: int, end: int, stats: Stats,
                 candidates.append((score + 3, True, d, d + 1))
     links: dict[int, int] = {}
     taken: set[int] = set()
-    for _, _, d, f in sorted(candidates, reverse=True):
-        if d in links or f in taken or creates_cycle(links, d, f):
-            continue
-        links[d] = f
-        taken.add(f)
+    changed = True
+    while changed:  # a jump is allowed once the next line is known not to continue d
+        changed = False
+        for _, adjacent, d, f in sorted(candidates, reverse=True):
+            if d in links or f in taken or creates_cycle(links, d, f):
+                continue
+            if not adjacent and d + 1 < end and can_continue(texts[d + 1]) and d + 1 not in taken:
+                continue
+            links[d] = f
+            taken.add(f)
+            changed = True
     link_by_elimination(texts, dangling, free, links, taken, end, meta)
     return links
 
@@ -370,9 +382,39 @@ def link_by_elimination(texts: list[str], dangling: list[int], free: list[int],
             add_flag(meta, "uncertain-join")
 
 
-def chunks_of(start: int, end: int, links: dict[int, int]) -> list[list[int]]:
-    """Cut the body where a link leaves or enters out of sequence."""
-    cuts = {d + 1 for d, f in links.items() if f != d + 1} | {f for d, f in links.items() if f != d + 1}
+def section_keys(texts: list[str], start: int, end: int) -> dict[int, tuple[int, int]]:
+    """Line index -> (一、 number, （一） number) for every section marker of the body."""
+    keys, l1 = {}, 0
+    for i in range(start, end):
+        marker = outline_marker(texts[i])
+        if marker and marker[0] == 1:
+            l1 = marker[1]
+            keys[i] = (l1, 0)
+        elif marker and marker[0] == 2:
+            keys[i] = (l1, marker[1])
+    return keys
+
+
+def outline_cuts(texts: list[str], start: int, end: int) -> set[int]:
+    """Section starts, when the sections are printed out of sequence (each number once)."""
+    keys = list(section_keys(texts, start, end).items())
+    values = [k for _, k in keys]
+    if len(set(values)) < len(values) or values == sorted(values):
+        return set()
+    return {i for i, _ in keys}
+
+
+def chunks_of(start: int, end: int, links: dict[int, int], extra_cuts: set[int],
+              markers: set[int]) -> list[list[int]]:
+    """Cut the body where a link leaves or enters out of sequence, and at the given lines.
+
+    A fragment printed before the paragraph it continues is cut off at the next marker line.
+    """
+    jumps = {d: f for d, f in links.items() if f != d + 1}
+    cuts = {d + 1 for d in jumps} | set(jumps.values()) | extra_cuts
+    for d, f in jumps.items():
+        if f < d and not any(f < c <= d for c in cuts):  # the rest printed before its start
+            cuts.add(next((i for i in range(f + 1, d + 1) if i in markers), f + 1))
     chunks: list[list[int]] = []
     for i in range(start, end):
         if not chunks or i in cuts:
@@ -447,9 +489,11 @@ def restore_order(rec: Recorder, meta: dict[str, Any]) -> dict[str, str]:
     start, end = body_range(lines)
     links = find_links(texts, start, end, document_stats(rec.text), meta)
     pairs = {texts[d]: texts[f] for d, f in links.items()}
-    if all(f == d + 1 for d, f in links.items()):
+    sections = outline_cuts(texts, start, end)
+    if all(f == d + 1 for d, f in links.items()) and not sections:
         return pairs
-    chains = order_chains(texts, chain_chunks(chunks_of(start, end, links), links), meta)
+    chains = order_chains(texts, chain_chunks(chunks_of(
+        start, end, links, sections, {i for i in range(start, end) if outline_marker(texts[i])}), links), meta)
     order = [*range(start), *(i for chain in chains for i in chain), *range(end, len(lines))]
     apply_order(rec, lines, order, rule("order")["id"])
     return pairs
