@@ -510,9 +510,10 @@ def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stat
         if regex.search(byline["open"], texts[i]) and regex.match(byline["close"], texts[i + 1]) \
                 and not texts[i].endswith("上"):
             joins[i] = byline["id"]
-    current = texts[max(start, 1)] if len(texts) > 1 else ""  # the paragraph built so far
+    first = max(start, 1)
+    current = texts[first] if first < len(texts) else ""  # the paragraph built so far
     piece_open = False  # a piece cut out of a sentence was just joined: its sentence goes on
-    for i in range(max(start, 1), len(texts) - 1):
+    for i in range(first, len(texts) - 1):
         b = texts[i + 1]
         if not ends_sentence(current) and can_continue(b) and (
                 piece_open or linked.get(texts[i]) == b
@@ -561,6 +562,8 @@ def reassemble(text: str, meta: dict[str, Any]) -> StageResult:
     if "flags" in meta:
         meta["flags"] = list(meta["flags"])
     rec = Recorder(text, STAGE)
+    if "front_matter_in" in meta:  # a report we rendered: already in one piece and in order
+        return rec.result(meta)
     drop_repeated(rec)
     move_glossary(rec)
     linked = restore_order(rec, meta)

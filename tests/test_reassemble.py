@@ -281,3 +281,9 @@ def test_a_fragment_nothing_completes_stays_and_is_flagged() -> None:
     text, flags, used = run(with_paragraphs(paras))
     assert paragraphs(text) == paras and not used
     assert "dangling-fragment" in flags
+
+
+@pytest.mark.parametrize("text", ["", "\n", "政府工作报告", "政府工作报告\n政府工作报告", "各位代表：\n\n各位代表：\n",
+                                  "名词解释\n“两干”：两条干道。\n", "一、\n（一）\n1."])
+def test_degenerate_texts_pass_through(text: str) -> None:
+    run(text)
