@@ -10,18 +10,18 @@ takes exactly this syntax off again when our own output is cleaned a second time
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import regex
 
-from . import rules
+from . import gazetteer, rules
 from .model import Recorder, StageResult
 
 STAGE = "render"
 RULE_FILES = ("render.toml",)
+EXTRA_MODULES = ("gazetteer",)
 FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding")
 TEXT_KEYS = ("title", "region", "date", "speaker", "meeting")
@@ -229,24 +229,9 @@ def region_from_title(title: str) -> str | None:
 
 
 def region_from_body(text: str) -> str | None:
-    """The place the body names most often, when it clearly dominates (no line states it)."""
+    """The division the body names as its own most often (GB/T 2260 names, see gazetteer)."""
     conf = config()["region"]
-    suffixes = "|".join(regex.escape(s) for s in conf["suffixes"])
-    counts: Counter[str] = Counter()
-    for m in regex.finditer(rf"(?<=\p{{Han}}{{2}})(?:{suffixes})", text):
-        stem = text[m.start() - 2:m.start()]
-        if stem[-1] in conf["not_before_suffix"] or not regex.fullmatch(r"\p{Han}{2}", stem):
-            continue
-        counts[stem + m.group()] += 1
-    if not counts:
-        return None
-    ranked = sorted(counts.items(), key=lambda kv: (-(kv[1] + text.count(kv[0][:2])), kv[0]))
-    best, best_count = ranked[0]
-    weight = text.count(best[:2])
-    runner = text.count(ranked[1][0][:2]) if len(ranked) > 1 else 0
-    if best_count < conf["min_count"] or weight < conf["dominance"] * runner:
-        return None
-    return best
+    return gazetteer.own_region(text, frozenset(conf["common_words"]), conf["min_count"], conf["dominance"])
 
 
 # ------------------------------------------------------------------ glossary and footnotes
