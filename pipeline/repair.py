@@ -45,10 +45,25 @@ def _is_han(ch: str) -> bool:
 
 # ------------------------------------------------------------------ E3: U+FFFD
 
+@cache
+def _fffd_phrase_pattern() -> tuple[regex.Pattern[str], dict[str, str]]:
+    """One named alternative per (phrase, lost position): the phrase with that character as U+FFFD."""
+    alternatives, restored = [], {}
+    for p, phrase in enumerate(_rules()["fffd_phrases"]["words"]):
+        for i in range(len(phrase)):
+            name = f"p{p}_{i}"
+            restored[name] = phrase
+            alternatives.append(f"(?P<{name}>{regex.escape(phrase[:i])}\ufffd+{regex.escape(phrase[i + 1:])})")
+    return regex.compile("|".join(alternatives)), restored
+
+
 def repair_lost_characters(rec: Recorder, meta: dict[str, Any]) -> None:
     """Restore a lost character where only one fits; flag any U+FFFD left."""
     for rule in _rules()["fffd"]:
         rec.sub(rule["id"], rule["pattern"], rule["replace"])
+    if "\ufffd" in rec.text:
+        pattern, restored = _fffd_phrase_pattern()
+        rec.sub(_rules()["fffd_phrases"]["id"], pattern, lambda m: restored[m.lastgroup])
     if "\ufffd" in rec.text:
         add_flag(meta, "lost-characters")
 

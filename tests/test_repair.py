@@ -197,8 +197,15 @@ def test_lost_zero_in_a_chinese_numeral_year_is_restored() -> None:
     assert fix("一\ufffd七八年以来") == "一九七八年以来"
 
 
+def test_lost_character_of_a_fixed_phrase_is_restored() -> None:
+    assert fix("现在向大会作政府工作报\ufffd，请予审\ufffd\ufffd。") == "现在向大会作政府工作报告，请予审议。"
+    assert fix("坚持稳中求\ufffd工作总基调") == "坚持稳中求进工作总基调"
+    text = "中国特\ufffd\ufffd会主义"  # two characters lost: no single phrase position fits
+    assert fix(text) == text
+
+
 def test_uncertain_lost_characters_are_flagged_not_guessed() -> None:
-    text = "推动经济\ufffd质量发展，到二〇\ufffd五年。"
+    text = "推动经济\ufffd速发展，到二〇\ufffd五年。"
     assert fix(text) == text
     assert "lost-characters" in flags(text)
 
@@ -230,6 +237,14 @@ def test_report_date_comes_from_byline_header_or_title() -> None:
     assert report_dates("各位代表：", {"scraped_header": {"date": "2009-02-13"}}) == ("2009-02-13", "2009-02-13")
     assert report_dates("2017年某市政府工作报告\n各位代表：", {}) == ("2017-01-01", "2017-12-31")
     assert report_dates("各位代表：", {}) is None
+
+
+def test_named_branches_of_the_thought_in_their_frames() -> None:
+    out = fix(BYLINE_2021 + "深入贯彻经济思想，深入践行生态文明思想，研究经济思想史。")
+    assert "深入贯彻习近平经济思想，深入践行习近平生态文明思想，研究经济思想史。" in out
+    early = "某市政府工作报告\n（2018年1月5日）\n深入践行生态文明思想，加快绿色发展。"
+    assert fix(early) == normalise(early, {}).text  # named in May 2018
+    assert "names-deleted-in-source" in flags(early)
 
 
 def test_thought_name_needs_its_fixed_frame() -> None:
