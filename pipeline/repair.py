@@ -376,9 +376,10 @@ def flag_losses(text: str, meta: dict[str, Any]) -> None:
         add_flag(meta, _rules()["punctuation_loss"]["flag"])
 
 
+# Quotes come before the lost '+' (which looks inside “ ”), spam before acronyms (it starts with ASCII).
 STEPS: tuple[Callable[[Recorder], None], ...] = (
-    remove_spam, replace_function_words, restore_acronym_case, restore_roman_classes,
-    restore_lost_plus, undo_adlaw_filter, curl_quotes, unify_dashes,
+    curl_quotes, unify_dashes, remove_spam, replace_function_words, restore_acronym_case,
+    restore_roman_classes, restore_lost_plus, undo_adlaw_filter,
 )
 
 

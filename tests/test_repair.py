@@ -147,6 +147,7 @@ def test_lost_plus_in_quoted_terms_and_glossary() -> None:
 
 
 def test_lost_plus_in_other_terms() -> None:
+    assert fix('构建"1 N"政策体系。') == "构建“1+N”政策体系。"
     out = fix("构建“1 N”政策体系，打造“两中心 一基地”。\n[3] 1 3 n：1个主城区、3个新城和若干特色小镇。\n")
     assert "“1+N”" in out and "“两中心+一基地”" in out
     assert "[3]1+3+N：1个主城区、3个新城和若干特色小镇。" in out
