@@ -18,4 +18,12 @@ echo "== samples against the seed gold (with checks)"
 echo
 echo "== corpus against the corpus gold"
 "$py" "$score" --gold "$shared/corpus/gold" --output "$out/corpus"
+echo
+echo "== idempotence: cleaning the cleaned reports again"
+"$py" bench/eval_extra.py idempotence "$out/seeds"
+"$py" bench/eval_extra.py idempotence "$out/corpus"
+echo
+echo "== do no harm: the gold texts as input"
+"$py" bench/eval_extra.py no-harm tests/gold "$out/gold-seeds"
+"$py" bench/eval_extra.py no-harm "$shared/corpus/gold" "$out/gold-corpus"
 exit 0
