@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import audit, runner, status
 from .stages import STAGES
+
+Command = Callable[[argparse.Namespace], int]
 
 
 def _add_folders(parser: argparse.ArgumentParser) -> None:
@@ -78,16 +82,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class UsageError(ValueError):
+    """Options that cannot work together; the message says which."""
+
+
+def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
+    """A command that meets one of `errors` prints it as one line and exits 2 (could not run)."""
+    def wrap(command: Command) -> Command:
+        @functools.wraps(command)
+        def run(args: argparse.Namespace) -> int:
+            try:
+                return command(args)
+            except (UsageError, *errors) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+        return run
+    return wrap
+
+
+@exits_2_on(OSError)
 def cmd_clean(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.shard_size is not None and args.shard_size < 1):
-        print("error: --workers and --shard-size must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url,
-                               progress_seconds=args.progress_seconds)
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError("--workers and --shard-size must be at least 1")
+    summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url,
+                           progress_seconds=args.progress_seconds)
     if args.summary_json:
         summary.write_json(args.summary_json)
     for line in summary.lines():
@@ -95,12 +113,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
+@exits_2_on(FileNotFoundError)
 def cmd_status(args: argparse.Namespace) -> int:
-    try:
-        rows = status.document_status(args.input, args.output)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    rows = status.document_status(args.input, args.output)
     for row in rows:
         print(f"{row.state:<10} {row.stem:<40} {row.why}")
     counts = {s: sum(r.state == s for r in rows) for s in status.STATES}
@@ -114,25 +129,18 @@ def use_color(choice: str) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+@exits_2_on(audit.AuditError, FileNotFoundError)
 def cmd_diff(args: argparse.Namespace) -> int:
-    try:
-        text = audit.document_diff(args.input, args.output, args.stem, args.stage, use_color(args.color))
-    except (audit.AuditError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    text = audit.document_diff(args.input, args.output, args.stem, args.stage, use_color(args.color))
     sys.stdout.write(text or f"{args.stem}: no changes\n")
     return 0
 
 
+@exits_2_on(audit.AuditError, FileNotFoundError)
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.all == bool(args.stems):
-        print("error: name the documents to verify, or give --all", file=sys.stderr)
-        return 2
-    try:
-        verdicts = audit.verify_folder(args.input, args.output, None if args.all else args.stems)
-    except (audit.AuditError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError("name the documents to verify, or give --all")
+    verdicts = audit.verify_folder(args.input, args.output, None if args.all else args.stems)
     for verdict in verdicts:
         print(verdict.message, file=sys.stdout if verdict.ok else sys.stderr)
     failed = sum(not v.ok for v in verdicts)
@@ -140,14 +148,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+@exits_2_on(FileNotFoundError)
 def cmd_review(args: argparse.Namespace) -> int:
     from . import review
 
-    try:
-        index = review.write_review(args.input, args.output)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    index = review.write_review(args.input, args.output)
     print(f"review pages written: {index}")
     return 0
 

@@ -185,41 +185,38 @@ def fail_writes(monkeypatch, code: int) -> None:
     monkeypatch.setattr(store, "write_bytes_atomic", refuse)
 
 
-def test_a_read_only_output_folder_is_a_clear_error_and_outputs_stay_intact(tmp_path: Path, monkeypatch) -> None:
-    src = tmp_path / "raw"
-    shutil.copytree(SEEDS, src)
-    with small_filesystem(tmp_path / "ro", "20m") as mounted:
-        out = tmp_path / "ro"
-        runner.clean(src, out)
-        before = snapshot(out)
-        (src / "001_1e9ea858cdbe6117.txt").write_text(SAMPLE + "\n新增一段。", encoding="utf-8")
-        if mounted:
-            subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
-        else:
-            fail_writes(monkeypatch, errno.EROFS)
-        with pytest.raises(runner.OutputError, match="output folder is not writable: Read-only file system"):
-            runner.clean(src, out)
-        assert snapshot(out) == before
+def make_read_only(out: Path, mounted: bool, monkeypatch) -> None:
+    if mounted:
+        subprocess.run(["mount", "-o", "remount,ro", str(out)], check=True)
+    else:
+        fail_writes(monkeypatch, errno.EROFS)
 
 
-def test_a_full_output_folder_is_a_clear_error_and_outputs_stay_intact(tmp_path: Path, monkeypatch) -> None:
+def fill_up(out: Path, mounted: bool, monkeypatch) -> None:
+    if mounted:
+        with open(out / "filler.bin", "wb") as fh, contextlib.suppress(OSError):
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+    else:
+        fail_writes(monkeypatch, errno.ENOSPC)
+
+
+@pytest.mark.parametrize("break_folder,size,message", [
+    (make_read_only, "20m", "output folder is not writable: Read-only file system"),
+    (fill_up, "4m", "output folder is not writable: No space left on device"),
+], ids=["read-only", "full"])
+def test_an_unwritable_output_folder_is_a_clear_error_and_outputs_stay_intact(
+        tmp_path: Path, monkeypatch, break_folder, size: str, message: str) -> None:
     src = tmp_path / "raw"
     shutil.copytree(SEEDS, src)
-    with small_filesystem(tmp_path / "full", "4m") as mounted:
-        out = tmp_path / "full"
+    with small_filesystem(tmp_path / "out", size) as mounted:
+        out = tmp_path / "out"
         runner.clean(src, out)
-        before = snapshot(out)
         (src / "001_1e9ea858cdbe6117.txt").write_text(SAMPLE + "\n新增一段。", encoding="utf-8")
-        if mounted:
-            filler = out / "filler.bin"
-            with open(filler, "wb") as fh, contextlib.suppress(OSError):
-                while True:
-                    fh.write(b"\0" * 65536)
-                    fh.flush()
-            before["filler.bin"] = filler.read_bytes()
-        else:
-            fail_writes(monkeypatch, errno.ENOSPC)
-        with pytest.raises(runner.OutputError, match="No space left on device"):
+        break_folder(out, mounted, monkeypatch)
+        before = snapshot(out)
+        with pytest.raises(runner.OutputError, match=message):
             runner.clean(src, out)
         assert snapshot(out) == before
 
