@@ -271,11 +271,15 @@ DATE_IN_TEXT = regex.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 YEAR_IN_TITLE = regex.compile(r"(\d{4})年[^\n]{0,20}政府工作报告")
 
 
-def report_dates(text: str, meta: dict[str, Any]) -> tuple[str, str] | None:
+OPEN_ERA = "9999-12-31"  # the `until` of a formula still in use
+
+
+def report_dates(text: str, meta: dict[str, Any]) -> tuple[str, str | None] | None:
     """The span of dates the report may have been given on (ISO), from its byline or title.
 
     A full date in the first lines (byline) gives one day; a scraped header
-    date the same; a year in the title only that whole year.
+    date the same; a year in the title only that whole year. Without any, a
+    landmark the body looks back on (党的二十大 …) gives a first date and no last.
     """
     head = "\n".join(text.split("\n")[:15])
     m = DATE_IN_TEXT.search(head)
@@ -288,7 +292,8 @@ def report_dates(text: str, meta: dict[str, Any]) -> tuple[str, str] | None:
     m = YEAR_IN_TITLE.search(head)
     if m:
         return f"{m.group(1)}-01-01", f"{m.group(1)}-12-31"
-    return None
+    seen = [lm["since"] for lm in _rules()["era_landmark"] if regex.search(lm["pattern"], text)]
+    return (max(seen), None) if seen else None
 
 
 def _formula_pattern(rule: dict[str, Any]) -> str:
@@ -313,7 +318,8 @@ def restore_deleted_names(rec: Recorder, meta: dict[str, Any]) -> None:
         return
     first, last = dates
     for rule in _rules()["formula"]:
-        if rule["from"] <= first and last < rule["until"]:
+        in_era = last < rule["until"] if last else rule["until"] == OPEN_ERA
+        if rule["from"] <= first and in_era:
             rec.sub(rule["id"], _formula_pattern(rule), rule["restored"])
 
 

@@ -286,3 +286,17 @@ def test_missing_numeral_in_other_wordings() -> None:
     assert "missing-numeral" in flags("在市十五届人大次会议上")
     assert "missing-numeral" in flags("第届政府任期内")
     assert "missing-numeral" not in flags("在市十五届人大三次会议上，各项工作次第展开。")
+
+
+def test_a_report_without_a_date_is_dated_by_the_congress_it_looks_back_on() -> None:
+    body = "各位代表：\n过去一年，我们深入学习贯彻党的二十大精神，紧密团结在以同志为核心的党中央周围。\n"
+    result = repair(normalise(body, {}).text, {})
+    assert "以习近平同志为核心的党中央" in result.text
+    assert "names-deleted-in-source" in result.meta["flags"]
+
+
+def test_a_congress_looked_forward_to_does_not_date_the_report() -> None:
+    body = "各位代表：\n今年要迎接党的二十大胜利召开，紧密团结在以同志为核心的党中央周围。\n"
+    result = repair(normalise(body, {}).text, {})
+    assert "以同志为核心的党中央" in result.text
+    assert "names-deleted-in-source" in result.meta["flags"]
