@@ -219,7 +219,10 @@ def repair_mojibake_line(line: str) -> tuple[str, str, int] | None:
         return None
     best = None
     for fixed, rule, lost in _reencode_candidates(line):
-        if lost > max(1, len(fixed) // 20):
+        # bytes lost before us leave U+FFFD runs; a line that is clearly mojibake may
+        # have many, a borderline one few (the lost characters are flagged, not guessed)
+        allowed = max(1, len(fixed) // 20) if before > 0.5 else max(2, len(fixed) // 4)
+        if lost > allowed:
             continue
         score = plausibility(fixed)
         if score >= 0.85 and score - before >= 0.3 and (best is None or score > best[0]):
