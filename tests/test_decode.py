@@ -65,3 +65,13 @@ def test_clean_chinese_is_left_alone() -> None:
 def test_non_text_input_is_refused_with_a_reason(data: bytes, reason: str) -> None:
     with pytest.raises(DecodeError, match=reason):
         decode_bytes(data)
+
+
+def test_a_whole_report_of_utf8_read_as_gbk_is_repaired_line_by_line() -> None:
+    text = (SEEDS / "002_04fe9f3a688f1548.txt").read_text(encoding="utf-8")
+    mojibake = text.encode("utf-8").decode("gb18030", errors="replace")
+    _, result = decode(mojibake.encode("utf-8"))
+    lines = [line for line in result.text.splitlines() if line.strip()]
+    repaired = [line for line in lines if plausibility(line) > 0.9]
+    assert len(repaired) >= 0.9 * len(lines)
+    assert "各位代表" in result.text and "mojibake-bytes-lost" in result.meta["flags"]
