@@ -249,35 +249,54 @@ def apply_order(rec: Recorder, lines: list[Line], order: list[int], rule_id: str
 
 # --- F3: repeated runs ----------------------------------------------------------
 
-def repeated_runs(texts: list[str], min_chars: int, min_run_chars: int) -> set[int]:
-    """Indices of lines that repeat, in sequence, a run printed earlier."""
+def repeated_runs(texts: list[str], min_chars: int, min_run_chars: int) -> list[tuple[int, int, int]]:
+    """Runs of lines that repeat, in sequence, a run printed earlier: (earlier, later, length)."""
     first: dict[str, list[int]] = {}
     for i, t in enumerate(texts):
         first.setdefault(t, []).append(i)
-    drop: set[int] = set()
+    runs: list[tuple[int, int, int]] = []
     j = 0
     while j < len(texts):
-        best_len = 0
+        best_len, best_i = 0, -1
         for i in first[texts[j]]:
             if i >= j:
                 break
             k = 0
             while j + k < len(texts) and i + k < j and texts[i + k] == texts[j + k]:
                 k += 1
-            best_len = max(best_len, k)
+            if k > best_len:
+                best_len, best_i = k, i
         run = texts[j:j + best_len]
         if best_len and (max(map(len, run)) >= min_chars or sum(map(len, run)) >= min_run_chars):
-            drop.update(range(j, j + best_len))
+            runs.append((best_i, j, best_len))
             j += best_len
         else:
             j += 1
-    return drop
+    return runs
+
+
+def unmatched_inside(lines: set[int], texts: list[str]) -> int:
+    """Characters of the lines between the first and last of `lines` that are not among them."""
+    if not lines:
+        return 0
+    return sum(len(texts[k]) for k in range(min(lines), max(lines) + 1) if k not in lines)
+
+
+def copy_to_drop(runs: list[tuple[int, int, int]], texts: list[str]) -> set[int]:
+    """Which copy of the repeated text goes: the later one, unless the later copy has more
+    of its own text between its repeated lines (it is the more complete copy)."""
+    earlier = {i + k for i, _, n in runs for k in range(n)}
+    later = {j + k for _, j, n in runs for k in range(n)}
+    if earlier & later or unmatched_inside(later, texts) <= unmatched_inside(earlier, texts):
+        return later
+    return earlier
 
 
 def drop_repeated(rec: Recorder) -> None:
     cfg = rule("duplicate")
     lines = split_lines(rec.text)
-    drop = repeated_runs([line.text for line in lines], cfg["min_chars"], cfg["min_run_chars"])
+    texts = [line.text for line in lines]
+    drop = copy_to_drop(repeated_runs(texts, cfg["min_chars"], cfg["min_run_chars"]), texts)
     rec.replace_spans(delete_spans(lines, drop, cfg["id"]))
 
 

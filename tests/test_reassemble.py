@@ -292,3 +292,13 @@ def test_a_fragment_nothing_completes_stays_and_is_flagged() -> None:
                                   "名词解释\n“两干”：两条干道。\n", "一、\n（一）\n1."])
 def test_degenerate_texts_pass_through(text: str) -> None:
     run(text)
+
+
+@pytest.mark.parametrize("gap_in", ["earlier", "later"])
+def test_a_report_printed_twice_keeps_the_more_complete_copy(gap_in: str) -> None:
+    full = paragraphs(gold_text("002"))
+    gapped = full[:30] + full[34:]  # one copy lost four paragraphs in the middle
+    first, second = (gapped, full) if gap_in == "earlier" else (full, gapped)
+    text, _, rules = run(with_paragraphs(first + second))
+    assert paragraphs(text) == full
+    assert "F3-duplicate-block" in rules
