@@ -300,3 +300,9 @@ def test_a_congress_looked_forward_to_does_not_date_the_report() -> None:
     result = repair(normalise(body, {}).text, {})
     assert "以同志为核心的党中央" in result.text
     assert "names-deleted-in-source" in result.meta["flags"]
+
+
+def test_spam_of_other_brands_goes_while_real_prefixed_words_stay() -> None:
+    assert repair("打造政府bet365体育官网服务平台。", {}).text == "打造政府官网服务平台。"
+    text = "大力发展5G电子信息产业，发展VR体育产业。"
+    assert repair(text, {}).text == text
