@@ -48,8 +48,6 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
     """Bring one document's `stage` up to date; return True when it had to run."""
     output_dir = Path(output_dir)
     if is_done(output_dir, doc, stage):
-        if stage == STAGES[-1] and not store.report_path(output_dir, doc.stem).exists():
-            publish(output_dir, doc, store.read_json(store.state_path(output_dir, doc, stage)))
         return False
     try:
         state = _call_stage(stage, doc, output_dir)

@@ -102,6 +102,22 @@ def auto_shard_size(n_docs: int, workers: int) -> int:
     return max(1, -(-n_docs // (max(1, workers) * UNITS_PER_WORKER)))
 
 
+def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
+    """A report deleted by hand is written again from its stored final state (no stage reruns).
+
+    Done here rather than in a task's complete(), which stays one stat.
+    """
+    from .execute import publish
+
+    count = 0
+    for doc in docs:
+        state = store.state_path(output_dir, doc, STAGES[-1])
+        if not store.report_path(output_dir, doc.stem).exists() and state.exists():
+            publish(output_dir, doc, store.read_json(state))
+            count += 1
+    return count
+
+
 def make_units(docs: list[Doc], shard_size: int) -> tuple[tuple[tuple[str, str, str], ...], ...]:
     """Group documents into units of work of `shard_size` documents each."""
     size = max(1, shard_size)
@@ -238,6 +254,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
     check_writable(output_dir)
     sweep_temporary_files(output_dir)
     summary = RunSummary(docs=docs, removed=prune(output_dir, docs))
+    republish_missing_reports(output_dir, docs)
     before = snapshot(output_dir, docs)
     if docs:
         size = shard_size or auto_shard_size(len(docs), workers)

@@ -80,14 +80,6 @@ class Render(StageTask):
     stage = "render"
     previous = Reassemble
 
-    def complete(self) -> bool:
-        """Also rerun when the published report was deleted by hand."""
-        if not super().complete():
-            return False
-        out = Path(self.output_dir)
-        return all(store.report_path(out, d.stem).exists() for d in self.documents()
-                   if execute.is_done(out, d, self.stage))
-
 
 class CleanReports(luigi.WrapperTask):
     """Every document of the input, cleaned: one Render per unit of work."""
