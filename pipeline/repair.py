@@ -72,14 +72,15 @@ def repair_lost_characters(rec: Recorder, meta: dict[str, Any]) -> None:
 
 @cache
 def _spam_pattern() -> regex.Pattern[str]:
-    """A brand, then gambling words with at least one strong word, between Chinese characters."""
+    """A brand, then gambling words with at least one strong word, after a Chinese character
+    and before another or before punctuation."""
     cfg = _rules()["spam"]
     strong, weak = _alternation(cfg["strong"]), _alternation(cfg["weak"])
     brands_ascii, brands_han = _alternation(cfg["brands_ascii"]), _alternation(cfg["brands_han"])
     brand = rf"(?:[A-Za-z0-9]{{1,10}}|{brands_han})"
     words = rf"(?:{weak})*(?:{strong})(?:{strong}|{weak})*(?:\d{{1,4}}元?)?"
     known = rf"(?:(?:{brands_ascii})|{brands_han})(?:{strong}|{weak})+(?:\d{{1,4}}元?)?"
-    return regex.compile(rf"(?<={HAN})(?:{known}|{brand}{words})(?={HAN})")
+    return regex.compile(rf"(?<={HAN})(?:{known}|{brand}{words})(?={HAN}|[，。；：！？、）”])")
 
 
 def remove_spam(rec: Recorder) -> None:

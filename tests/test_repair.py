@@ -306,3 +306,7 @@ def test_spam_of_other_brands_goes_while_real_prefixed_words_stay() -> None:
     assert repair("打造政府bet365体育官网服务平台。", {}).text == "打造政府官网服务平台。"
     text = "大力发展5G电子信息产业，发展VR体育产业。"
     assert repair(text, {}).text == text
+
+
+def test_spam_at_the_end_of_a_sentence_goes_whole() -> None:
+    assert repair("欢迎访问ag真人娱乐城。", {}).text == "欢迎访问。"
