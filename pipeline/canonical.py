@@ -46,7 +46,9 @@ def scalar(value: str) -> str:
 
 
 # A `###` heading with no closing mark, followed by a paragraph: render split it off that paragraph at a `。`.
-SPLIT_HEADING = regex.compile(r"(?m)^(### [^\n]*[^。！？；：\n])(\n\n)(?=[^#\n]|\\#)(?!\[\^\d+\]: )")
+# (A paragraph starting with ASCII punctuation was never split off: after a `。` normalise would
+# have made that punctuation full-width.)
+SPLIT_HEADING = regex.compile(r"(?m)^(### [^\n]*[^。！？；：\n])(\n\n)(?=[^#\n]|\\#)(?!\[\^\d+\]: )(?![,;:!?()])")
 
 
 def read_back(rec: Recorder, meta: dict[str, Any]) -> None:

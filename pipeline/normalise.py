@@ -115,6 +115,16 @@ def _width_to_half(rec: Recorder) -> None:
     rec.sub("W3-width", r"(?<=\d)％", "%")
 
 
+def canonical_punctuation(rec: Recorder) -> None:
+    """`,;:!?()` beside Chinese text to full-width (render applies it again after joins)."""
+    for _ in range(100):  # a converted mark can make its neighbour convertible: repeat until stable
+        before = len(rec.edits)
+        _pairs_to_fullwidth(rec)
+        _punct_to_fullwidth(rec)
+        if len(rec.edits) == before:
+            break
+
+
 def normalise(text: str, meta: dict[str, Any]) -> StageResult:
     """Canonical characters and whitespace; traditional script converted when the text is traditional."""
     settings = _settings()
@@ -134,12 +144,7 @@ def normalise(text: str, meta: dict[str, Any]) -> StageResult:
     if config:
         meta["script"] = f"traditional ({config})"
         rec.replace_spans(_line_spans(rec.text, _converter(config).convert, f"E4-opencc-{config}"))
-    for _ in range(3):  # a converted mark can make its neighbour convertible: repeat until stable
-        before = len(rec.edits)
-        _pairs_to_fullwidth(rec)
-        _punct_to_fullwidth(rec)
-        if len(rec.edits) == before:
-            break
+    canonical_punctuation(rec)
     rec.sub("W2-space-by-fullwidth-mark", rf"(?<={FULLWIDTH_MARK})[ ]+|[ ]+(?={FULLWIDTH_MARK})", "")
     rec.sub("W2-space-after-note-mark", r"(?<=[\]］])[ ]+(?=[\p{Han}“‘])", "")
     return rec.result(meta)

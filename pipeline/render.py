@@ -18,10 +18,11 @@ import regex
 
 from . import gazetteer, rules
 from .model import Recorder, StageResult
+from .normalise import canonical_punctuation
 
 STAGE = "render"
 RULE_FILES = ("render.toml",)
-EXTRA_MODULES = ("gazetteer",)
+EXTRA_MODULES = ("gazetteer", "normalise", "canonical")
 FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding")
 TEXT_KEYS = ("title", "region", "date", "speaker", "meeting")
@@ -382,6 +383,7 @@ def render(text: str, meta: dict[str, Any]) -> StageResult:
     """Canonical Markdown: every step one recorded batch, so the record stays exact."""
     rec = Recorder(text, STAGE)
     meta = dict(meta)
+    canonical_punctuation(rec)  # again: joins made by reassemble create new neighbours
     for rule in config().get("punctuation", []):
         rec.sub(rule["id"], rule["pattern"], rule["replacement"])
     rec.set_text("\n\n".join(blocks_of(rec.text)) + "\n" if blocks_of(rec.text) else "", "R2-blocks")

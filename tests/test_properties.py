@@ -20,9 +20,10 @@ from .conftest import seed_paths
 SEED_LINES = [line for path in seed_paths() for line in path.read_text(encoding="utf-8").splitlines() if line][:400]
 ALPHABET = ("政府工作报告各位代表一二三四五六七八九十年月日最蕞头部第次会议名词解释奋斗习近平同志为核心的党中央"
             "，。、；：？！“”‘’（）《》——…·,.:;!?()[]^#*>-+ \u00a0\u3000\u200b\ufffd\n0123456789abcdefgGDPii")
+# Fixed examples (derandomize) keep CI deterministic; run with more examples locally to explore.
 pieces = st.one_of(st.sampled_from(SEED_LINES), st.text(alphabet=ALPHABET, max_size=40))
 texts = st.lists(pieces, max_size=12).map(lambda parts: "\n".join(parts))
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize("stage", STAGES[1:])
