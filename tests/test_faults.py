@@ -232,3 +232,11 @@ def test_a_write_failure_inside_a_stage_names_the_document(tmp_path: Path, monke
     monkeypatch.setattr(store, "write_bytes_atomic", refuse)
     with pytest.raises(execute.DocumentFailed, match=f"{doc.path}: cannot write its decode output"):
         execute.run_stage("decode", doc, tmp_path / "out")
+
+
+def test_the_front_matter_of_a_report_read_back_explains_its_own_length() -> None:
+    from pipeline.chain import clean_bytes
+
+    _, markdown, _, _ = clean_bytes("2019年石鼓区政府工作报告".encode(), "x.txt", "0" * 64)
+    _, again, _, meta = clean_bytes(markdown.encode(), "x.txt", "0" * 64)
+    assert again == markdown and "unexplained-loss" not in meta.get("flags", [])
