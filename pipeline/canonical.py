@@ -46,9 +46,10 @@ def scalar(value: str) -> str:
 
 
 # A `###` heading with no closing mark, followed by a paragraph: render split it off that paragraph at a `。`.
-# (A paragraph starting with ASCII punctuation was never split off: after a `。` normalise would
-# have made that punctuation full-width.)
-SPLIT_HEADING = regex.compile(r"(?m)^(### [^\n]*[^。！？；：\n])(\n\n)(?=[^#\n]|\\#)(?!\[\^\d+\]: )(?![,;:!?()])")
+# (A heading ending, or a paragraph starting, with ASCII punctuation was never split at a `。`:
+# next to it normalise would have made that punctuation full-width.)
+SPLIT_HEADING = regex.compile(
+    r"(?m)^(### [^\n]*[^。！？；：,;:!?()\n])(\n\n)(?=[^#\n]|\\#)(?!\[\^\d+\]: )(?![,;:!?()])")
 
 
 def read_back(rec: Recorder, meta: dict[str, Any]) -> None:

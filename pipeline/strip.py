@@ -495,7 +495,8 @@ def strip(text: str, meta: dict[str, Any]) -> StageResult:
     if fields:
         meta["scraped_header"] = fields
     removed = removals(lines, header_lines, whole_is_body="front_matter_in" in meta)
-    if removed and all(line.index in removed for line in lines if HAN.search(line.raw)):
+    kept_whole_before = "no-report-body" in meta.get("front_matter_in", {}).get("flags", [])
+    if kept_whole_before or removed and all(line.index in removed for line in lines if HAN.search(line.raw)):
         # nothing of a report would be left: keep the text and say so instead of emptying it
         add_flag(meta, "no-report-body")
         removed = {}
