@@ -17,7 +17,7 @@ class RuleError(ValueError):
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    """Parse pipeline/rules/<name>; every [[rule]] entry must carry an id."""
+    """Parse pipeline/rules/<name>; every [[rule]] entry must carry an id and a comment."""
     path = RULES_DIR / name
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -26,8 +26,9 @@ def load(name: str) -> dict[str, Any]:
     for table, entries in data.items():
         if isinstance(entries, list):
             for i, entry in enumerate(entries):
-                if isinstance(entry, dict) and "id" not in entry:
-                    raise RuleError(f"{path}: entry {i} of [[{table}]] has no id")
+                for key in ("id", "comment"):
+                    if isinstance(entry, dict) and key not in entry:
+                        raise RuleError(f"{path}: entry {i} of [[{table}]] has no {key}")
     return data
 
 
