@@ -1,4 +1,7 @@
-"""Command line: `python -m pipeline clean|status|diff|verify|review …` (run with --help for details)."""
+"""Command line: `gwr-clean clean|status|diff|verify|review|export …` (run with --help for details).
+
+`gwr-clean` is the installed console script; `python -m pipeline` runs the same.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def _add_folders(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
+        prog="gwr-clean",
         description="Clean scraped Chinese government work reports into canonical Markdown.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print a line of counts to stderr this often while running; 0 = never (default: 10)")
     clean.add_argument("--summary-json", type=Path, default=None,
                        help="also write the run summary (what ran, what failed) to this JSON file")
+    clean.add_argument("--catalogue-parquet", action="store_true",
+                       help="also write <output>/catalogue.parquet next to catalogue.csv (needs pyarrow: "
+                            "pip install 'gwr-clean[parquet]')")
     clean.set_defaults(func=cmd_clean)
 
     st = sub.add_parser("status", help="which documents are up to date, stale, new, failed or gone, and why",
@@ -79,7 +85,26 @@ def build_parser() -> argparse.ArgumentParser:
                                         "<output>/review/index.html with the counts. Open them in any browser.")
     _add_folders(review)
     review.set_defaults(func=cmd_review)
+    _add_export(sub)
     return parser
+
+
+def _add_export(sub) -> None:
+    from .export import FORMATS
+
+    export = sub.add_parser("export", help="write the cleaned corpus as one JSONL file or plain-text files",
+                            description="Write the reports of --output (as listed in its catalogue.csv) as one "
+                                        "JSONL file, one {\"id\", \"text\", \"meta\"} object per report (text: "
+                                        "the Markdown without front matter; meta: front matter and catalogue "
+                                        "fields), or with --format txt as plain-text files <name>.txt in a folder.")
+    export.add_argument("--output", type=Path, default=Path("output"),
+                        help="the folder `clean` wrote (default: output)")
+    export.add_argument("--format", choices=FORMATS, default="jsonl", help="jsonl (default) or txt")
+    export.add_argument("--to", type=Path, required=True,
+                        help="the JSONL file to write (jsonl), or the folder for the .txt files (txt)")
+    export.add_argument("--best-copies-only", action="store_true",
+                        help="leave out every copy of a report but the best one (catalogue column best_copy)")
+    export.set_defaults(func=cmd_export)
 
 
 class UsageError(ValueError):
@@ -104,8 +129,13 @@ def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
 def cmd_clean(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.shard_size is not None and args.shard_size < 1):
         raise UsageError("--workers and --shard-size must be at least 1")
+    if args.catalogue_parquet:
+        from .catalogue import parquet_missing
+
+        if parquet_missing():
+            raise UsageError(parquet_missing())
     summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url,
-                           progress_seconds=args.progress_seconds)
+                           progress_seconds=args.progress_seconds, catalogue_parquet=args.catalogue_parquet)
     if args.summary_json:
         summary.write_json(args.summary_json)
     for line in summary.lines():
@@ -155,6 +185,18 @@ def cmd_review(args: argparse.Namespace) -> int:
     index = review.write_review(args.input, args.output)
     print(f"review pages written: {index}")
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import ExportError, export
+
+    @exits_2_on(ExportError, OSError)
+    def run(args: argparse.Namespace) -> int:
+        count = export(args.output, args.format, args.to, args.best_copies_only)
+        print(f"exported {count} reports to {args.to}")
+        return 0
+
+    return run(args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,7 @@ class RunSummary:
     removed: list[str] = field(default_factory=list)
     luigi_status: str = ""
     luigi_ran: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    catalogue: str = ""
 
     @property
     def ok(self) -> bool:
@@ -59,6 +60,7 @@ class RunSummary:
             out.append(f"  {stage:<11} ran {self.ran[stage]:>5}   up to date {self.skipped[stage]:>5}")
         out += [f"FAILED {reason}" for reason in self.failed.values()]
         out += [f"removed outputs of vanished source: {stem}" for stem in self.removed]
+        out += [f"catalogue: {self.catalogue}"] if self.catalogue else []
         return out
 
 
@@ -243,7 +245,8 @@ def sweep_temporary_files(output_dir: Path, older_than: float | None = None) -> 
 
 
 def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int | None = None,
-          scheduler_url: str | None = None, progress_seconds: float = 0) -> RunSummary:
+          scheduler_url: str | None = None, progress_seconds: float = 0,
+          catalogue_parquet: bool = False) -> RunSummary:
     """Clean every document of input_dir into output_dir; only what changed runs.
 
     shard_size None picks one automatically (auto_shard_size); progress_seconds > 0
@@ -277,4 +280,8 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
             summary.failed[doc.stem] = f"{doc.path}: did not finish (Luigi status {summary.luigi_status})"
     for problem in problems:
         summary.failed[problem.path] = problem.reason
+    from . import catalogue  # the corpus-level step over the finished documents
+
+    summary.catalogue = str(catalogue.update(Path(input_dir), output_dir, docs, summary.failed, problems,
+                                             parquet=catalogue_parquet))
     return summary

@@ -1,0 +1,177 @@
+"""Copies of one report: MinHash signatures, LSH candidates, metadata guards, the best copy.
+
+A corpus-level step over the finished reports (docs: architecture.md, "The
+corpus, not only the document"): each report's signature depends on its own
+text only, so it is computed once per report and cached by the catalogue;
+grouping compares signatures through LSH buckets, never all pairs, so it
+scales to 100,000 reports. Settings: pipeline/rules/copies.toml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from . import rules
+from .published import han_only
+
+RULE_FILE = "copies.toml"
+SCHEME = "affine32"  # 32-bit hash values: 4 bytes per permutation in the cache
+DTYPE = np.dtype("<u4")
+
+
+@cache
+def config() -> dict[str, Any]:
+    return rules.load(RULE_FILE)
+
+
+def setting(table: str) -> dict[str, Any]:
+    return config()[table][0]
+
+
+def shingles(body: str, size: int) -> set[str]:
+    """Every run of `size` consecutive Han characters of the body (markup and punctuation left out)."""
+    han = han_only(body)
+    return {han[i:i + size] for i in range(len(han) - size + 1)}
+
+
+@cache
+def _permutations(num_perm: int, seed: int) -> np.ndarray:
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+
+
+def _sketch(values: np.ndarray | None = None):
+    from datasketch import MinHash
+
+    conf = setting("group")
+    perms = _permutations(conf["num_perm"], conf["seed"])
+    if values is None:
+        return MinHash(num_perm=conf["num_perm"], seed=conf["seed"], permutations=perms, scheme=SCHEME)
+    return MinHash(seed=conf["seed"], hashvalues=values, permutations=perms, scheme=SCHEME)
+
+
+def signature(body: str) -> bytes | None:
+    """The MinHash signature of a report body, or None when it is too short to compare."""
+    conf = setting("group")
+    grams = shingles(body, conf["shingle_chars"])
+    if len(grams) < conf["min_shingles"]:
+        return None
+    sketch = _sketch()
+    sketch.update_batch(g.encode("utf-8") for g in grams)
+    return np.asarray(sketch.hashvalues, dtype=DTYPE).tobytes()
+
+
+def values_of(sig: bytes) -> np.ndarray:
+    return np.frombuffer(sig, dtype=DTYPE)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two shingle sets from their signatures."""
+    return float(np.mean(a == b))
+
+
+@dataclass
+class Member:
+    """What grouping needs to know of one report."""
+
+    name: str
+    path: str
+    sig: bytes
+    facts: dict[str, Any] = field(default_factory=dict)  # the guard fields (year, admin_code, level)
+    flags: int = 0
+    known_fields: int = 0
+    han_chars: int = 0
+
+    @property
+    def values(self) -> np.ndarray:
+        return values_of(self.sig)
+
+
+def candidate_pairs(members: list[Member]) -> list[tuple[float, str, str]]:
+    """(similarity, name, name) of every pair at or above the threshold, most similar first.
+
+    LSH proposes the pairs (reports sharing a band of their signature); the
+    signatures then confirm them.
+    """
+    from datasketch import MinHashLSH
+
+    conf = setting("group")
+    lsh = MinHashLSH(threshold=conf["threshold"], num_perm=conf["num_perm"])
+    sketches = {m.name: _sketch(m.values) for m in members}
+    with lsh.insertion_session() as session:
+        for name, sketch in sketches.items():
+            session.insert(name, sketch, check_duplication=False)
+    values = {m.name: m.values for m in members}
+    pairs = set()
+    for name, sketch in sketches.items():
+        for other in lsh.query(sketch):
+            if other > name:
+                sim = similarity(values[name], values[other])
+                if sim >= conf["threshold"]:
+                    pairs.add((sim, name, other))
+    return sorted(pairs, key=lambda p: (-p[0], p[1], p[2]))
+
+
+def compatible(a: dict[str, set], b: dict[str, set]) -> bool:
+    """Two groups may be one report: no guard field has two different known values."""
+    return all(len(a[f] | b[f]) <= 1 for f in setting("guard")["fields"])
+
+
+def _facts(member: Member) -> dict[str, set]:
+    return {f: {member.facts[f]} if member.facts.get(f) not in (None, "") else set()
+            for f in setting("guard")["fields"]}
+
+
+def group(members: list[Member]) -> list[list[Member]]:
+    """Copy groups: pairs joined most similar first, never across a guard (year, code, level)."""
+    parent = {m.name: m.name for m in members}
+    facts = {m.name: _facts(m) for m in members}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for _, a, b in candidate_pairs(members):
+        ra, rb = root(a), root(b)
+        if ra != rb and compatible(facts[ra], facts[rb]):
+            parent[rb] = ra
+            facts[ra] = {f: facts[ra][f] | facts[rb][f] for f in facts[ra]}
+    groups: dict[str, list[Member]] = {}
+    for m in members:
+        groups.setdefault(root(m.name), []).append(m)
+    return [sorted(g, key=lambda m: m.path) for g in groups.values()]
+
+
+def completeness(members: list[Member]) -> list[float]:
+    """Each member's share of the group's shingles (its similarity to the union of the group)."""
+    union = np.minimum.reduce([m.values for m in members])
+    return [similarity(m.values, union) for m in members]
+
+
+def best_copy(members: list[Member]) -> Member:
+    """Most complete (within the tolerance), then least flagged, most fields known, most Han characters."""
+    if len(members) == 1:
+        return members[0]
+    scores = completeness(members)
+    top = max(scores) - setting("best")["tolerance"]
+    near = [m for m, s in zip(members, scores, strict=True) if s >= top]
+    return min(near, key=lambda m: (m.flags, -m.known_fields, -m.han_chars, m.path))
+
+
+def assign(members: Iterable[Member]) -> dict[str, tuple[str, bool]]:
+    """name → (copy group id, is the best copy). A group's id is the name of its first member by path."""
+    out: dict[str, tuple[str, bool]] = {}
+    for members_of_group in group(list(members)):
+        best = best_copy(members_of_group)
+        gid = members_of_group[0].name
+        for m in members_of_group:
+            out[m.name] = (gid, m is best)
+    return out

@@ -1,0 +1,137 @@
+"""`gwr-clean export`: the cleaned corpus as one JSONL file, or as a folder of plain-text files.
+
+JSONL: one object per report, {"id", "text", "meta"} — `text` the report's
+Markdown without its front matter, `meta` the front matter and the catalogue
+fields (the same keys and value types in every record, so datasets, Data-Juicer
+and datatrove load it as it is). Reports are listed from the catalogue the last
+`clean` wrote; failed inputs have no report and are not exported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from . import catalogue
+from .published import plain_text, split_report
+
+FORMATS = ("jsonl", "txt")
+RECORD_KEYS = ("id", "text", "meta")
+MANIFEST = ".gwr-clean-export.json"  # in a txt export folder: the files this tool wrote there
+
+
+class ExportError(RuntimeError):
+    """The export cannot be written; str() says why, naming the file."""
+
+
+def meta_of(front: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
+    """Front matter (flags as the catalogue writes them, `a;b`) overlaid with the catalogue row."""
+    meta = {k: ";".join(v) if isinstance(v, list) else v for k, v in front.items()}
+    meta.update(row)
+    return meta
+
+
+def record(name: str, markdown: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    front, body = split_report(markdown)
+    return {"id": name, "text": body, "meta": meta_of(front, row)}
+
+
+def reports(output_dir: Path, best_copies_only: bool = False) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(name, Markdown, catalogue row) of every report in the catalogue, in path order."""
+    for item in catalogue.read_rows(Path(output_dir)):
+        if best_copies_only and not item["row"]["best_copy"]:
+            continue
+        path = Path(output_dir) / item["report"]
+        try:
+            markdown = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ExportError(f"{path}: cannot read the report: {exc.strerror or exc} (run `gwr-clean clean` again)") \
+                from exc
+        yield item["name"], markdown, item["row"]
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[IO[str]]:
+    """Write a (large) text file through a temporary file in its folder, renamed into place at the end."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def is_our_jsonl(path: Path) -> bool:
+    """An existing file we may overwrite: empty, or starting with one of our records."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    if not first.strip():
+        return path.stat().st_size == 0
+    try:
+        data = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and tuple(data) == RECORD_KEYS
+
+
+def export_jsonl(output_dir: Path, target: Path, best_copies_only: bool = False) -> int:
+    """Write every report as one JSON line; return how many."""
+    target = Path(target)
+    if target.is_dir() or (target.exists() and not is_our_jsonl(target)):
+        raise ExportError(f"{target}: exists and is not a JSONL export of gwr-clean; not overwritten")
+    count = 0
+    with atomic_file(target) as fh:
+        for name, markdown, row in reports(output_dir, best_copies_only):
+            fh.write(json.dumps(record(name, markdown, row), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def txt_name(name: str) -> str:
+    return f"{name}.txt"
+
+
+def export_txt(output_dir: Path, folder: Path, best_copies_only: bool = False) -> int:
+    """Write every report's plain text (no front matter, no Markdown syntax) to folder/<name>.txt.
+
+    Only files this tool wrote there (listed in its manifest) are ever
+    overwritten or removed; a folder holding anything else is refused.
+    """
+    folder = Path(folder)
+    manifest = folder / MANIFEST
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder}: exists and is not a folder")
+    ours = set(json.loads(manifest.read_text(encoding="utf-8"))) if manifest.exists() else set()
+    others = [p for p in folder.rglob("*") if p.is_file() and p != manifest
+              and p.relative_to(folder).as_posix() not in ours] if folder.exists() else []
+    if others:
+        raise ExportError(f"{folder}: holds files gwr-clean did not write (e.g. {others[0].name}); "
+                          "export to a new or empty folder")
+    written = []
+    for name, markdown, _ in reports(output_dir, best_copies_only):
+        rel = txt_name(name)
+        with atomic_file(folder / rel) as fh:
+            fh.write(plain_text(split_report(markdown)[1]))
+        written.append(rel)
+    for stale in ours - set(written):
+        (folder / stale).unlink(missing_ok=True)
+    with atomic_file(manifest) as fh:
+        json.dump(sorted(written), fh, ensure_ascii=False)
+    return len(written)
+
+
+def export(output_dir: Path, fmt: str, target: Path, best_copies_only: bool = False) -> int:
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    writer = export_jsonl if fmt == "jsonl" else export_txt
+    return writer(Path(output_dir), Path(target), best_copies_only)
