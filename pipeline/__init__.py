@@ -6,3 +6,7 @@ record of its edits; `runner` drives them with Luigi.
 """
 
 __version__ = "0.1.0"
+
+from .api import Report, clean
+
+__all__ = ["Report", "clean"]

@@ -356,6 +356,16 @@ def update(input_dir: Path, output_dir: Path, docs: Iterable[Doc], failures: Map
     return target
 
 
+def add_to_summary(summary: Any, input_dir: Path, output_dir: Path, problems: Iterable[Any] = (),
+                   parquet: bool = False) -> None:
+    """The runner's hook: write the catalogue of a finished run; a write that fails is a failure of the run."""
+    try:
+        summary.catalogue = str(update(input_dir, output_dir, summary.docs, summary.failed, problems, parquet))
+    except OSError as exc:
+        target = Path(output_dir) / CSV_NAME
+        summary.failed[CSV_NAME] = f"{target}: cannot write the catalogue: {exc.strerror or exc}"
+
+
 def read_rows(output_dir: Path) -> list[dict[str, Any]]:
     """The rows of the last catalogue written (from its state, so types are kept), with each report's path."""
     state = load_state(output_dir)

@@ -30,9 +30,15 @@ class ExportError(RuntimeError):
 
 
 def meta_of(front: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
-    """Front matter (flags as the catalogue writes them, `a;b`) overlaid with the catalogue row."""
-    meta = {k: ";".join(v) if isinstance(v, list) else v for k, v in front.items()}
-    meta.update(row)
+    """The catalogue row, then `source` and any other front matter field, in a fixed order.
+
+    Every record has the catalogue's keys and `source` (empty when not known),
+    with one type per key (flags as the catalogue writes them, `a;b`).
+    """
+    meta = dict(row)
+    meta["source"] = str(front.get("source", ""))
+    for key, value in front.items():
+        meta.setdefault(key, ";".join(value) if isinstance(value, list) else value)
     return meta
 
 

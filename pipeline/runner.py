@@ -282,6 +282,5 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
         summary.failed[problem.path] = problem.reason
     from . import catalogue  # the corpus-level step over the finished documents
 
-    summary.catalogue = str(catalogue.update(Path(input_dir), output_dir, docs, summary.failed, problems,
-                                             parquet=catalogue_parquet))
+    catalogue.add_to_summary(summary, Path(input_dir), output_dir, problems, parquet=catalogue_parquet)
     return summary
