@@ -33,7 +33,7 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	touch $@
 
 clean-reports: $(VENV)/.installed
-	$(BIN)/python -m pipeline clean --input seeds --output output --workers $(WORKERS)
+	$(BIN)/gwr-clean clean --input seeds --output output --workers $(WORKERS)
 
 test: $(VENV)/.dev-installed browser
 	$(BIN)/python -m pytest
@@ -49,19 +49,19 @@ browser:
 
 diff: $(VENV)/.installed
 	@test -n "$(DOC)" || { echo "usage: make diff DOC=<stem> [STAGE=<stage>]"; exit 2; }
-	$(BIN)/python -m pipeline diff "$(DOC)" $(if $(STAGE),--stage $(STAGE)) --input seeds --output output
+	$(BIN)/gwr-clean diff "$(DOC)" $(if $(STAGE),--stage $(STAGE)) --input seeds --output output
 
 verify: $(VENV)/.installed
-	$(BIN)/python -m pipeline verify --all --input seeds --output output
+	$(BIN)/gwr-clean verify --all --input seeds --output output
 
 review: $(VENV)/.installed
-	$(BIN)/python -m pipeline review --input seeds --output output
+	$(BIN)/gwr-clean review --input seeds --output output
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check pipeline tasks tests bench
 
 status: $(VENV)/.installed
-	$(BIN)/python -m pipeline status --input seeds --output output
+	$(BIN)/gwr-clean status --input seeds --output output
 
 # Scores the samples and the third-party corpus (never committed) against
 # their gold texts. Reports only; not part of `make test`.

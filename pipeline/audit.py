@@ -50,7 +50,7 @@ def load_state(output_dir: Path, doc: Doc, stage: str) -> dict[str, Any]:
     path = store.state_path(Path(output_dir), doc, stage)
     if not path.exists():
         raise AuditError(f"{doc.stem}: its {stage} result is not up to date in {output_dir} "
-                         f"(run `python -m pipeline clean` first; `status` says why)")
+                         f"(run `gwr-clean clean` first; `status` says why)")
     return store.read_json(path)
 
 
