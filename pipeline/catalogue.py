@@ -61,6 +61,9 @@ def doc_name(doc: Doc) -> str:
 
 def relative_path(path: str | Path, folder: Path) -> str:
     """A path relative to a folder, with `/` separators (the catalogue's `path`: relative to the input folder)."""
+    text, prefix = str(path), str(folder).rstrip(os.sep) + os.sep
+    if text.startswith(prefix):  # the usual case, without os.path.relpath's cost (it resolves the cwd)
+        return Path(text[len(prefix):]).as_posix()
     return Path(os.path.relpath(path, folder)).as_posix()
 
 
