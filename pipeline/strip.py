@@ -21,11 +21,12 @@ from typing import Any
 
 import regex
 
-from . import rules
+from . import repeats, rules
 from .model import Recorder, StageResult, add_flag
 
 STAGE = "strip"
-RULE_FILES = ("strip.toml",)
+RULE_FILES = ("strip.toml", repeats.RULE_FILE)
+EXTRA_MODULES = ("repeats",)
 OUTSIDE_RULE = "B1-outside-body"
 # punctuation that continues the previous line's sentence when a line starts with it
 HAN = regex.compile(r"\p{Han}")
@@ -490,6 +491,9 @@ def strip(text: str, meta: dict[str, Any]) -> StageResult:
     """Remove the lines that are not the report, each recorded with its rule id."""
     meta = dict(meta)
     rec = Recorder(text, STAGE)
+    if "front_matter_in" not in meta:  # a report we rendered holds one copy
+        repeats.drop_repeated_copies(rec, is_prose)
+        text = rec.text
     lines = split_lines(text)
     fields, header_lines = scraped_header(lines)
     if fields:
