@@ -55,7 +55,8 @@ def heading_pattern() -> regex.Pattern[str]:
 def heading_end_pattern() -> regex.Pattern[str]:
     s = settings()
     ends = "|".join(regex.escape(e) for e in sorted(s["heading_ends"], key=len, reverse=True))
-    return regex.compile(rf"^[^{s['punctuation']}\s]{{0,{s['max_heading_chars']}}}?(?:{ends})(?=[^{s['punctuation']}\s])")
+    text = rf"[^{s['punctuation']}\s]"
+    return regex.compile(rf"^{text}{{0,{s['max_heading_chars']}}}?(?:{ends})(?={text})")
 
 
 def heading_end(line: str, start: int) -> int | None:
@@ -82,9 +83,9 @@ def line_boundaries(line: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     last = 0
     for m in boundary_pattern().finditer(line):
-        if m.group("space") is not None:  # spaces after something else: a boundary only after a heading
-            if not is_heading_segment(line[last:m.start()].strip()):
-                continue
+        after_heading = is_heading_segment(line[last:m.start()].strip())
+        if m.group("space") is not None and not after_heading:  # plain spaces: a boundary only after a heading
+            continue
         spans.append((m.start(), m.end()))
         last = m.end()
     starts = [0, *(end for _, end in spans)]
@@ -101,7 +102,7 @@ def split_glued_lines(rec: Recorder) -> int:
     spans, offset = [], 0
     for line in rec.text.split("\n"):
         if len(line) >= s["min_line_chars"]:
-            spans += [(offset + a, offset + b, "\n", s["id"]) for a, b in line_boundaries(line) if 0 < a]
+            spans += [(offset + a, offset + b, "\n", s["id"]) for a, b in line_boundaries(line) if a > 0]
         offset += len(line) + 1
     if not spans:
         return 0
