@@ -73,7 +73,9 @@ def heading_end(line: str, start: int) -> int | None:
 def is_heading_segment(segment: str) -> bool:
     """The text since the last boundary is an outline heading (marker, short, no sentence mark)."""
     s = settings()
-    segment = regex.sub(f"{s['sentence_end']}$", "", segment)  # a （一） heading may end with its 。
+    if len(segment) > s["max_heading_chars"] + 8:
+        return False
+    segment = regex.sub(f"{s['sentence_end']}$", "", segment.strip())  # a （一） heading may end with its 。
     return (len(segment) <= s["max_heading_chars"] + 4 and bool(regex.match(s["marker"], segment))
             and not regex.search(f"[{s['punctuation']}]", segment[2:]))
 
@@ -83,8 +85,8 @@ def line_boundaries(line: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     last = 0
     for m in boundary_pattern().finditer(line):
-        after_heading = is_heading_segment(line[last:m.start()].strip())
-        if m.group("space") is not None and not after_heading:  # plain spaces: a boundary only after a heading
+        plain_space = m.group("space") is not None
+        if plain_space and not is_heading_segment(line[last:m.start()]):  # a boundary only after a heading
             continue
         spans.append((m.start(), m.end()))
         last = m.end()
