@@ -86,7 +86,8 @@ def line_boundaries(line: str) -> list[tuple[int, int]]:
     last = 0
     for m in boundary_pattern().finditer(line):
         plain_space = m.group("space") is not None
-        if plain_space and not is_heading_segment(line[last:m.start()]):  # a boundary only after a heading
+        short = m.start() - last <= settings()["max_heading_chars"] + 8
+        if plain_space and not (short and is_heading_segment(line[last:m.start()])):  # only after a heading
             continue
         spans.append((m.start(), m.end()))
         last = m.end()
