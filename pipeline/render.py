@@ -23,9 +23,10 @@ from .normalise import canonical_punctuation
 STAGE = "render"
 RULE_FILES = ("render.toml",)
 EXTRA_MODULES = ("gazetteer", "normalise", "canonical")
-FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "flags")
+FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "publisher", "source", "source_sha256", "encoding",
+              "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding")
-TEXT_KEYS = ("title", "region", "date", "speaker", "meeting")
+TEXT_KEYS = ("title", "region", "date", "speaker", "meeting", "publisher")
 HANZI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
@@ -316,7 +317,8 @@ def front_fields(text: str, blocks: list[str], meta: dict[str, Any]) -> dict[str
     if not fields.get("region"):
         fields["region"] = region_from_body(text)
     fallback = {"title": scraped.get("title"), "speaker": scraped.get("speaker"),
-                "date": scraped_date(scraped["date"]) if scraped.get("date") else None}
+                "date": scraped_date(scraped["date"]) if scraped.get("date") else None,
+                "publisher": scraped.get("publisher")}  # a wire or portal source glued to the page (furniture.py)
     for key in TEXT_KEYS:
         fields[key] = fields.get(key) or fallback.get(key) or previous.get(key)
     for key in CARRIED_KEYS:
