@@ -16,13 +16,13 @@ from typing import Any
 
 import regex
 
-from . import gazetteer, rules
+from . import gazetteer, headings, rules
 from .model import Recorder, StageResult
 from .normalise import canonical_punctuation
 
 STAGE = "render"
-RULE_FILES = ("render.toml",)
-EXTRA_MODULES = ("gazetteer", "normalise", "canonical")
+RULE_FILES = ("render.toml", headings.RULE_FILE)
+EXTRA_MODULES = ("gazetteer", "normalise", "canonical", "headings")
 FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "publisher", "source", "source_sha256", "encoding",
               "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding")
@@ -357,9 +357,12 @@ def heading_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, 
         spans.append((starts[title], starts[title], "# ", "R6-title"))
     level2 = {item.block for item in level2_headings(blocks)}
     glossary = glossary_title(blocks)
+    unnumbered = headings.unnumbered_headings(blocks, level1_heading) - {title, glossary}
     for i, block in enumerate(blocks):
         if level1_heading(block):
             spans.append((starts[i], starts[i], "## ", "R6-heading-level1"))
+        elif i in unnumbered:
+            spans.append((starts[i], starts[i], "## ", headings.settings()["id"]))
         elif i in level2:
             spans.append((starts[i], starts[i], "### ", "R6-heading-level2"))
         elif i == glossary and not any(b.startswith("[^") for b in blocks[i:]):
