@@ -36,9 +36,12 @@ RULE_FILE = "furniture.toml"
 
 @dataclass(frozen=True)
 class GluedRule:
+    """A [[glued]] entry: the furniture's pattern, what to do with it, and a cheap screen for its lines."""
+
     id: str
     pattern: regex.Pattern[str]
     action: str
+    screen: regex.Pattern[str]
 
 
 @cache
@@ -47,7 +50,8 @@ def glued_rules() -> tuple[GluedRule, ...]:
     for e in entries:
         if e["action"] not in ("remove", "split"):
             raise ValueError(f"{RULE_FILE}: {e['id']}: action must be 'remove' or 'split'")
-    return tuple(GluedRule(e["id"], regex.compile(e["pattern"]), e["action"]) for e in entries)
+    return tuple(GluedRule(e["id"], regex.compile(e["pattern"]), e["action"], regex.compile(e["screen"]))
+                 for e in entries)
 
 
 def stated_facts(m: regex.Match[str]) -> dict[str, str]:
@@ -61,16 +65,33 @@ def stated_facts(m: regex.Match[str]) -> dict[str, str]:
     return facts
 
 
+def screened_lines(text: str, screen: regex.Pattern[str]) -> list[tuple[int, str]]:
+    """(offset, line) of the lines holding the screen's mark: the full pattern runs on these only."""
+    found, last = [], -1
+    for m in screen.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        if start <= last:
+            continue
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        found.append((start, text[start:end]))
+        last = end
+    return found
+
+
 def split_glued_furniture(rec: Recorder, meta: dict[str, Any]) -> int:
     """Remove (or split off) glued furniture, one batch per rule; record what it states in meta."""
     total = 0
     facts: dict[str, str] = {}
     for rule in glued_rules():
-        def replace(m: regex.Match[str], rule: GluedRule = rule) -> str:
-            for key, value in stated_facts(m).items():
-                facts.setdefault(key, value)
-            return "\n" if rule.action == "remove" else "\n" + m.group()
-        total += rec.sub(rule.id, rule.pattern, replace)
+        spans = []
+        for start, line in screened_lines(rec.text, rule.screen):
+            for m in rule.pattern.finditer(line):
+                for key, value in stated_facts(m).items():
+                    facts.setdefault(key, value)
+                after = "\n" if rule.action == "remove" else "\n" + m.group()
+                spans.append((start + m.start(), start + m.end(), after, rule.id))
+        total += rec.replace_spans(spans)
     if facts:
         header = dict(meta.get("scraped_header") or {})
         for key, value in facts.items():

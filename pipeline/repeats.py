@@ -70,17 +70,43 @@ def ends_sentence(text: str) -> bool:
     return bool(_sentence_end().search(text))
 
 
+NON_SPACE = regex.compile(r"\S+")
+
+
 def stream_of(text: str) -> Stream:
-    chars, offsets, line_of = [], [], []
-    line = 0
-    for pos, c in enumerate(text):
-        if c == "\n":
-            line += 1
-        elif not c.isspace():
-            chars.append(c)
-            offsets.append(pos)
-            line_of.append(line)
+    chars: list[str] = []
+    offsets: list[int] = []
+    line_of: list[int] = []
+    line, counted = 0, 0
+    for m in NON_SPACE.finditer(text):
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
+        chars.append(m.group())
+        offsets.extend(range(m.start(), m.end()))
+        line_of.extend([line] * (m.end() - m.start()))
     return Stream("".join(chars), offsets, line_of)
+
+
+def has_long_repeat(s: str, min_chars: int, anchor: int) -> bool:
+    """A cheap screen: does any text of `min_chars` occur twice?
+
+    The earlier copy of such a text holds an anchor at a position divisible by
+    the stride; the later copy is found by looking every position up among those.
+    """
+    stride = max(1, min_chars - anchor)
+    sampled: dict[str, list[int]] = {}
+    for p in range(0, len(s) - anchor + 1, stride):
+        sampled.setdefault(s[p:p + anchor], []).append(p)
+    for q in range(len(s) - anchor + 1):
+        for p in sampled.get(s[q:q + anchor], ()):
+            if p + anchor > q:
+                break
+            back = 0
+            while back < min(p, min_chars) and s[p - back - 1] == s[q - back - 1]:
+                back += 1
+            if back + common_prefix(s, p, q, limit=q - p) >= min_chars:
+                return True
+    return False
 
 
 def repeated_runs(s: str, line_of: list[int], min_chars: int, anchor: int, max_candidates: int) -> list[Run]:
@@ -301,6 +327,8 @@ def drop_repeated_copies(rec: Recorder, is_prose: Callable[[str], bool]) -> int:
     """Remove every copy of a repeated text but the most complete one, as one recorded batch."""
     cfg = settings()
     st = stream_of(rec.text)
+    if not has_long_repeat(st.chars, cfg["min_run_chars"], cfg["anchor_chars"]):
+        return 0
     runs = repeated_runs(st.chars, st.line_of, cfg["min_run_chars"], cfg["anchor_chars"], cfg["max_candidates"])
     if not runs:
         return 0
