@@ -12,12 +12,12 @@ from typing import Any
 import opencc
 import regex
 
-from . import canonical
+from . import canonical, escapes, paragraphs
 from .model import Recorder, StageResult
 
 STAGE = "normalise"
-RULE_FILES = ("normalise.toml",)
-EXTRA_MODULES = ("canonical",)
+RULE_FILES = ("normalise.toml", escapes.RULE_FILE, paragraphs.RULE_FILE)
+EXTRA_MODULES = ("canonical", "escapes", "paragraphs")
 
 CJK = r"[\p{Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20“”‘’…—]"
 HAN = regex.compile(r"\p{Han}")
@@ -132,6 +132,8 @@ def normalise(text: str, meta: dict[str, Any]) -> StageResult:
     meta = dict(meta)
     canonical.read_back(rec, meta)
     rec.sub("W2-line-endings", r"\r\n?", "\n")
+    escapes.decode_escapes(rec)  # what scrapers left as `<U+00A0>`, `\u200d`, `&nbsp;`: the characters themselves
+    paragraphs.split_glued_lines(rec)  # before the indents inside a very long line are gone
     rec.sub("W2-invisible", r"[\u200b-\u200d\u2060\ufeff\u00ad]+", "")
     rec.sub("W2-wide-space", r"[\u00a0\u3000\u2002-\u200a\u202f\u205f\t]", " ")
     rec.sub("W2-trailing-space", r"(?m)[ ]+$", "")

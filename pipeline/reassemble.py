@@ -1,10 +1,10 @@
 """Stage 5, reassemble: put fragments back together (order, splits, duplicates).
 
-Works on the report's lines (one paragraph a line). Four steps, each one
-recorded batch: drop later copies of repeated runs of lines (F3), move a
-glossary printed first to the end (F4), restore reading order from the outline
-numbering and continuation links (F1), join paragraphs and words cut by a
-column, page or link break (F2). Evidence comes from the document itself: its
+Works on the report's lines (one paragraph a line). Three steps, each one
+recorded batch: move a glossary printed first to the end (F4), restore reading
+order from the outline numbering and continuation links (F1), join paragraphs
+and words cut by a column, page or link break (F2). (Repeated copies, F3, are
+dropped before strip looks for the body: pipeline/repeats.py.) Evidence comes from the document itself: its
 outline markers, its punctuation, and its own character statistics.
 """
 
@@ -245,59 +245,6 @@ def apply_order(rec: Recorder, lines: list[Line], order: list[int], rule_id: str
     got = [line.text for line in split_lines(rec.text)]
     if got != [lines[i].text for i in order]:  # pragma: no cover - a bug, not a document
         raise AssertionError("reassemble: reordering did not give the planned order")
-
-
-# --- F3: repeated runs ----------------------------------------------------------
-
-def repeated_runs(texts: list[str], min_chars: int, min_run_chars: int) -> list[tuple[int, int, int]]:
-    """Runs of lines that repeat, in sequence, a run printed earlier: (earlier, later, length)."""
-    first: dict[str, list[int]] = {}
-    for i, t in enumerate(texts):
-        first.setdefault(t, []).append(i)
-    runs: list[tuple[int, int, int]] = []
-    j = 0
-    while j < len(texts):
-        best_len, best_i = 0, -1
-        for i in first[texts[j]]:
-            if i >= j:
-                break
-            k = 0
-            while j + k < len(texts) and i + k < j and texts[i + k] == texts[j + k]:
-                k += 1
-            if k > best_len:
-                best_len, best_i = k, i
-        run = texts[j:j + best_len]
-        if best_len and (max(map(len, run)) >= min_chars or sum(map(len, run)) >= min_run_chars):
-            runs.append((best_i, j, best_len))
-            j += best_len
-        else:
-            j += 1
-    return runs
-
-
-def unmatched_inside(lines: set[int], texts: list[str]) -> int:
-    """Characters of the lines between the first and last of `lines` that are not among them."""
-    if not lines:
-        return 0
-    return sum(len(texts[k]) for k in range(min(lines), max(lines) + 1) if k not in lines)
-
-
-def copy_to_drop(runs: list[tuple[int, int, int]], texts: list[str]) -> set[int]:
-    """Which copy of the repeated text goes: the later one, unless the later copy has more
-    of its own text between its repeated lines (it is the more complete copy)."""
-    earlier = {i + k for i, _, n in runs for k in range(n)}
-    later = {j + k for _, j, n in runs for k in range(n)}
-    if earlier & later or unmatched_inside(later, texts) <= unmatched_inside(earlier, texts):
-        return later
-    return earlier
-
-
-def drop_repeated(rec: Recorder) -> None:
-    cfg = rule("duplicate")
-    lines = split_lines(rec.text)
-    texts = [line.text for line in lines]
-    drop = copy_to_drop(repeated_runs(texts, cfg["min_chars"], cfg["min_run_chars"]), texts)
-    rec.replace_spans(delete_spans(lines, drop, cfg["id"]))
 
 
 # --- F4: glossary printed first --------------------------------------------------
@@ -583,7 +530,6 @@ def reassemble(text: str, meta: dict[str, Any]) -> StageResult:
     rec = Recorder(text, STAGE)
     if "front_matter_in" in meta:  # a report we rendered: already in one piece and in order
         return rec.result(meta)
-    drop_repeated(rec)
     move_glossary(rec)
     linked = restore_order(rec, meta)
     join_lines(rec, linked, meta)

@@ -16,16 +16,17 @@ from typing import Any
 
 import regex
 
-from . import gazetteer, rules
+from . import gazetteer, headings, rules
 from .model import Recorder, StageResult
 from .normalise import canonical_punctuation
 
 STAGE = "render"
-RULE_FILES = ("render.toml",)
-EXTRA_MODULES = ("gazetteer", "normalise", "canonical")
-FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "flags")
+RULE_FILES = ("render.toml", headings.RULE_FILE)
+EXTRA_MODULES = ("gazetteer", "normalise", "canonical", "headings")
+FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "publisher", "source", "source_sha256", "encoding",
+              "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding")
-TEXT_KEYS = ("title", "region", "date", "speaker", "meeting")
+TEXT_KEYS = ("title", "region", "date", "speaker", "meeting", "publisher")
 HANZI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
@@ -316,7 +317,8 @@ def front_fields(text: str, blocks: list[str], meta: dict[str, Any]) -> dict[str
     if not fields.get("region"):
         fields["region"] = region_from_body(text)
     fallback = {"title": scraped.get("title"), "speaker": scraped.get("speaker"),
-                "date": scraped_date(scraped["date"]) if scraped.get("date") else None}
+                "date": scraped_date(scraped["date"]) if scraped.get("date") else None,
+                "publisher": scraped.get("publisher")}  # a wire or portal source glued to the page (furniture.py)
     for key in TEXT_KEYS:
         fields[key] = fields.get(key) or fallback.get(key) or previous.get(key)
     for key in CARRIED_KEYS:
@@ -355,9 +357,12 @@ def heading_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, 
         spans.append((starts[title], starts[title], "# ", "R6-title"))
     level2 = {item.block for item in level2_headings(blocks)}
     glossary = glossary_title(blocks)
+    unnumbered = headings.unnumbered_headings(blocks, level1_heading) - {title, glossary}
     for i, block in enumerate(blocks):
         if level1_heading(block):
             spans.append((starts[i], starts[i], "## ", "R6-heading-level1"))
+        elif i in unnumbered:
+            spans.append((starts[i], starts[i], "## ", headings.settings()["id"]))
         elif i in level2:
             spans.append((starts[i], starts[i], "### ", "R6-heading-level2"))
         elif i == glossary and not any(b.startswith("[^") for b in blocks[i:]):

@@ -59,8 +59,10 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
 
 def edit_kind(edit: Edit) -> str:
     """Which kind of change an edit is, for colouring and counting."""
+    if "duplicate" in edit.rule.lower():
+        return "duplicate"
     if edit.stage == "reassemble":
-        return "duplicate" if "duplicate" in edit.rule.lower() else "moved"
+        return "moved"
     if edit.stage == "strip":
         return "chrome"
     if edit.stage == "repair":

@@ -21,11 +21,12 @@ from typing import Any
 
 import regex
 
-from . import rules
+from . import furniture, repeats, rules
 from .model import Recorder, StageResult, add_flag
 
 STAGE = "strip"
-RULE_FILES = ("strip.toml",)
+RULE_FILES = ("strip.toml", repeats.RULE_FILE, furniture.RULE_FILE)
+EXTRA_MODULES = ("repeats", "furniture")
 OUTSIDE_RULE = "B1-outside-body"
 # punctuation that continues the previous line's sentence when a line starts with it
 HAN = regex.compile(r"\p{Han}")
@@ -295,7 +296,7 @@ def segment_start(lines: list[Line], nonblank: list[int], opening: int, floor: i
     for i in candidates:
         if i in hits:
             continue
-        if not sh.byline.search(lines[i].text):
+        if not sh.byline.search(lines[i].text) or "。" in lines[i].text:  # a news lead, not a byline
             break
         start = i
     return start
@@ -490,6 +491,10 @@ def strip(text: str, meta: dict[str, Any]) -> StageResult:
     """Remove the lines that are not the report, each recorded with its rule id."""
     meta = dict(meta)
     rec = Recorder(text, STAGE)
+    if "front_matter_in" not in meta:  # a report we rendered holds one copy
+        furniture.split_glued_furniture(rec, meta)  # furniture glued to report lines: off, lines of their own
+        repeats.drop_repeated_copies(rec, is_prose)  # then the copies, freed of their stamps, match
+        text = rec.text
     lines = split_lines(text)
     fields, header_lines = scraped_header(lines)
     if fields:

@@ -1,4 +1,4 @@
-"""Reassemble: reading order, split paragraphs and words, duplicated blocks, glossary first."""
+"""Reassemble: reading order, split paragraphs and words, glossary first."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_chinese_number(numeral: str, value: int | None) -> None:
 def test_newspaper_page_printed_out_of_order_becomes_the_gold() -> None:
     text, flags, used = run(stage_input("000"))
     assert text.strip() == gold_text("000").strip()
-    assert {"F1-reading-order", "F3-duplicate-block", "F4-glossary-first", "F2-split-paragraph"} <= used
+    assert {"F1-reading-order", "F4-glossary-first", "F2-split-paragraph"} <= used
     assert "start-missing" in flags
 
 
@@ -119,13 +119,10 @@ def test_the_record_rebuilds_the_input_exactly(path: Path) -> None:
 
 @pytest.mark.parametrize("path", seed_paths(), ids=lambda p: p.stem)
 def test_nothing_is_lost_or_invented(path: Path) -> None:
-    """Every character of the input is in the output, unless it was in a dropped copy."""
+    """Every character of the input is in the output (moved or joined, never dropped)."""
     source = stage_input(path.name[:3])
     result = reassemble(source, {})
-    dropped = "".join(e.before for e in result.edits if e.rule == "F3-duplicate-block")
-    assert sorted(squeeze(result.text) + squeeze(dropped)) == sorted(squeeze(source))
-    for para in paragraphs(dropped):
-        assert squeeze(para) in squeeze(result.text)
+    assert sorted(squeeze(result.text)) == sorted(squeeze(source))
 
 
 # --- do no harm -------------------------------------------------------------------------
@@ -215,29 +212,7 @@ def test_a_column_cut_mid_word_and_printed_elsewhere_is_moved_back_and_joined(se
     assert {"F1-reading-order", "F2-split-paragraph"} <= used
 
 
-# --- duplicates and glossary ------------------------------------------------------------------
-
-def test_a_report_printed_twice_keeps_one_copy() -> None:
-    original = gold_text("001")
-    text, _, used = run(original + "\n" + original)
-    assert text.strip() == original.strip()
-    assert used == {"F3-duplicate-block"}
-
-
-def test_a_block_printed_twice_keeps_the_first_copy() -> None:
-    paras = paragraphs(gold_text("002"))
-    doubled = paras[:30] + paras[10:14] + paras[30:]
-    text, _, used = run(with_paragraphs(doubled))
-    assert paragraphs(text) == paras and used == {"F3-duplicate-block"}
-
-
-def test_short_lines_that_repeat_are_kept() -> None:
-    paras = ["政府工作报告", "各位代表：", "现在，我代表市人民政府向大会报告工作，请予审议。",
-             "一、过去一年工作回顾", "各位代表！", "我们将继续努力，推动各项事业不断向前发展。", "各位代表！",
-             "让我们团结一心，为实现今年目标任务而不懈奋斗！"]
-    text, _, used = run(with_paragraphs(paras))
-    assert paragraphs(text) == paras and not used
-
+# --- glossary (duplicates: tests/test_repeats.py) ------------------------------------------------------------------
 
 def test_glossary_printed_first_goes_to_the_end() -> None:
     paras = paragraphs(gold_text("000"))
@@ -292,13 +267,3 @@ def test_a_fragment_nothing_completes_stays_and_is_flagged() -> None:
                                   "名词解释\n“两干”：两条干道。\n", "一、\n（一）\n1."])
 def test_degenerate_texts_pass_through(text: str) -> None:
     run(text)
-
-
-@pytest.mark.parametrize("gap_in", ["earlier", "later"])
-def test_a_report_printed_twice_keeps_the_more_complete_copy(gap_in: str) -> None:
-    full = paragraphs(gold_text("002"))
-    gapped = full[:30] + full[34:]  # one copy lost four paragraphs in the middle
-    first, second = (gapped, full) if gap_in == "earlier" else (full, gapped)
-    text, _, rules = run(with_paragraphs(first + second))
-    assert paragraphs(text) == full
-    assert "F3-duplicate-block" in rules

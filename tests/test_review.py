@@ -40,8 +40,10 @@ LEGEND_RGB = {"duplicate": (0xE4, 0xC8, 0xF5), "chrome": (0xF8, 0xC4, 0xC4), "mo
 def expected_kind(record: dict) -> str:
     """The kinds as the issue defines them, from a change record line."""
     stage, rule = record["stage"], record["rule"]
+    if "duplicate" in rule.lower():
+        return "duplicate"
     if stage == "reassemble":
-        return "duplicate" if "duplicate" in rule.lower() else "moved"
+        return "moved"
     return {"strip": "chrome", "repair": "repair", "render": "render"}.get(stage, "normalise")
 
 
@@ -171,6 +173,7 @@ def test_kinds_follow_stage_and_rule() -> None:
 
     assert kind("strip", "B3-qr-follow") == "chrome"
     assert kind("reassemble", "F3-duplicate-paragraph") == "duplicate"
+    assert kind("strip", "F3-duplicate-block") == "duplicate"  # copies are dropped before strip finds the body
     assert kind("reassemble", "F1-join-split-line") == "moved"
     assert kind("repair", "S1-zui") == "repair"
     assert kind("normalise", "W1-punct") == kind("decode", "D1-mojibake") == "normalise"
