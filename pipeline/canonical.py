@@ -15,7 +15,7 @@ import regex
 from .model import Recorder
 
 FRONT_MATTER = regex.compile(r"\A---\n((?:[a-z_0-9]+: .*\n)+)---\n+")
-KNOWN_KEYS = {"title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "flags"}
+KNOWN_KEYS = {"title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "format", "flags"}
 
 
 def parse_front_matter(block: str) -> dict[str, Any]:
