@@ -340,6 +340,21 @@ def title_lines(blocks: list[Block], inside: list[int], first: int) -> set[int]:
     return kept
 
 
+def report_span(blocks: list[Block], inside: list[int]) -> tuple[int, int]:
+    """First and last line of the report inside its container: the first and last line that
+    is report shape (title, byline, opening, content) and no furniture wording; a repost's
+    lead-in and tail lie outside that span."""
+    shape = strip.shape()
+
+    def report_line(i: int) -> bool:
+        text = blocks[i].text
+        shaped = strip.is_title(text) or strip.is_content(text) or bool(shape.opening.search(text))
+        return shaped and not text_kind(text)
+
+    shaped = [i for i in inside if report_line(i)] or inside
+    return shaped[0], shaped[-1]
+
+
 def removals(blocks: list[Block]) -> tuple[dict[int, str], bool]:
     """Line index → rule id of every line that is not the report; and whether a report was found."""
     removed: dict[int, str] = {}
@@ -358,11 +373,15 @@ def removals(blocks: list[Block]) -> tuple[dict[int, str], bool]:
     inside_set = set(inside)
     prose_total = sum(len(HAN.findall(b.text)) for b in blocks if is_report_prose(b)) or 1
     share = furniture_shares(blocks, inside, container, prose_total)
+    first, last = report_span(blocks, inside)
     for i, b in enumerate(blocks):
         if i in removed or i in keep:
             continue
         if i not in inside_set:
             removed[i] = furniture_of(b, None) or text_kind(b.text) or OUTSIDE_RULE
+            continue
+        if (i < first or i > last) and text_kind(b.text):
+            removed[i] = text_kind(b.text) or OUTSIDE_RULE
             continue
         kind = furniture_of(b, container)
         limit = settings()["report"]["max_furniture_share"]
