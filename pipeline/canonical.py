@@ -12,6 +12,7 @@ from typing import Any
 
 import regex
 
+from .hints import KEY as HINTS
 from .model import Recorder
 
 FRONT_MATTER = regex.compile(r"\A---\n((?:[a-z_0-9]+: .*\n)+)---\n+")
@@ -66,6 +67,8 @@ def read_back(rec: Recorder, meta: dict[str, Any]) -> None:
     if not set(front) <= KNOWN_KEYS or "title" not in front and "source" not in front:
         return
     meta["front_matter_in"] = front
+    # our own headings are heading hints again, so an un-numbered one is rendered the same way
+    meta[HINTS] = [[m.start(), "markdown"] for m in regex.finditer(r"(?m)^#{1,6} ", rec.text)]
     rec.replace_spans([(0, m.end(), "", "canonical-front-matter")])
     rec.sub("canonical-inline-heading", SPLIT_HEADING, lambda h: h.group(1) + "。")
     rec.sub("canonical-heading", r"(?m)^#{1,6} ", "")

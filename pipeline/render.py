@@ -16,7 +16,7 @@ from typing import Any
 
 import regex
 
-from . import gazetteer, rules
+from . import gazetteer, hints, rules
 from .model import Recorder, StageResult
 from .normalise import canonical_punctuation
 
@@ -349,7 +349,15 @@ def split_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, st
     return spans
 
 
-def heading_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, str, str]]:
+def hinted_heading(block: str) -> bool:
+    """A block the page or document set as a heading that reads like one: short, no
+    sentence punctuation, not ending like a clause, not the address or a footnote."""
+    return (heading_text_ok(block) and len(block) <= config()["hints"]["max_chars"]
+            and not pattern("hints", "not_heading").search(block))
+
+
+def heading_spans(blocks: list[str], starts: list[int],
+                  hinted: frozenset[int] = frozenset()) -> list[tuple[int, int, str, str]]:
     spans = []
     title = title_index(blocks)
     if title is not None:
@@ -363,6 +371,8 @@ def heading_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, 
             spans.append((starts[i], starts[i], "### ", "R6-heading-level2"))
         elif i == glossary and not any(b.startswith("[^") for b in blocks[i:]):
             spans.append((starts[i], starts[i], "## ", "R6-glossary-section"))
+        elif starts[i] in hinted and i != title and hinted_heading(block):
+            spans.append((starts[i], starts[i], "## ", "R6-heading-hint"))
     return spans
 
 
@@ -393,7 +403,8 @@ def render(text: str, meta: dict[str, Any]) -> StageResult:
     fields = front_fields(rec.text, blocks_of(rec.text), meta)
     rec.replace_spans(escape_spans(rec.text))
     rec.replace_spans(footnote_spans(rec.text))
-    rec.replace_spans(heading_spans(blocks_of(rec.text), block_starts(rec.text)))
+    hinted = frozenset(pos for pos, _ in hints.carry(meta.get(hints.KEY, []), rec.edits, rec.text))
+    rec.replace_spans(heading_spans(blocks_of(rec.text), block_starts(rec.text), hinted))
     front = front_matter(fields)
     rec.replace_spans([(0, 0, front + "\n" if rec.text else front, "R7-front-matter")])
     return rec.result(meta)
