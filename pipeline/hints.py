@@ -24,7 +24,8 @@ def map_position(pos: int, batch: Sequence[Edit]) -> int | None:
     for e in batch:
         if e.start < pos < e.end:
             return None
-        if e.end < pos or (e.end == pos and e.start < pos):
+        # an insertion at the line start is before the line when it ends a line ("\n"), else in it ("## ")
+        if e.end < pos or (e.end == pos and (e.start < pos or e.after.endswith("\n"))):
             shift += len(e.after) - (e.end - e.start)
     return pos + shift
 
