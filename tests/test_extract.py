@@ -122,7 +122,7 @@ def test_script_style_comments_templates_and_hidden_text_are_not_text() -> None:
 def test_blocks_br_runs_and_cells_become_lines_and_entities_are_decoded() -> None:
     page = ("<html><body><table><tr><td>第一格</td><td>第二格</td></tr></table>"
             "<div>甲行<br>乙行<br><br>丙&nbsp;行 &lt;注&gt; &#20013;文</div>"
-            "<p>同一段落\n  换行</p></body></html>").encode("utf-8")
+            "<p>同一段落\n  换行</p></body></html>").encode()
     raw_text, _ = extract_html(page)
     assert raw_text == "第一格\n第二格\n甲行\n乙行\n丙\u00a0行 <注> 中文\n同一段落换行\n"
 
@@ -154,7 +154,7 @@ def test_a_printed_list_of_tags_keeps_no_markup() -> None:
 
 def test_a_page_without_a_report_is_kept_whole_and_flagged() -> None:
     page = ("<html><body><nav><a>首页</a><a>新闻</a></nav><p>欢迎访问本网站。</p>"
-            "<footer>版权所有 某某网</footer></body></html>").encode("utf-8")
+            "<footer>版权所有 某某网</footer></body></html>").encode()
     raw_text, markdown, edits, meta = clean(page)
     assert "no-report-body" in meta["flags"]
     assert key("欢迎访问本网站") in key(markdown)
