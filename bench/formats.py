@@ -6,7 +6,8 @@ the pages are written from scratch around the report, with the furniture real
 sites carry, in wordings and class names picked by a seeded random generator
 so that a rule fitted to one wording would not pass.
 
-    python bench/formats.py pages GOLD_DIR OUT_DIR [--seed N]   # HTML pages of the four kinds
+    python bench/formats.py pages GOLD_DIR… --out DIR [--seed N]   # HTML pages of the four kinds
+    python bench/formats.py documents GOLD_DIR… --out DIR          # a DOCX and a PDF of each
 """
 
 from __future__ import annotations
@@ -402,13 +403,29 @@ def write_pages(gold_dir: Path, out_dir: Path, seed: int) -> list[str]:
     return names
 
 
+def write_documents(gold_dir: Path, out_dir: Path) -> list[str]:
+    """For every gold text, a DOCX and a PDF: OUT/<stem>.docx, OUT/<stem>.pdf."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = []
+    for gold in sorted(gold_dir.glob("*.txt")):
+        report = gold.read_text(encoding="utf-8")
+        (out_dir / f"{gold.stem}__docx.docx").write_bytes(docx_bytes(report))
+        (out_dir / f"{gold.stem}__pdf.pdf").write_bytes(pdf_bytes(report))
+        names += [f"{gold.stem}__docx.docx", f"{gold.stem}__pdf.pdf"]
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["pages"])
+    ap.add_argument("what", choices=["pages", "documents"])
     ap.add_argument("gold", type=Path, nargs="+")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
+    if args.what == "documents":
+        total = sum(len(write_documents(g, args.out)) for g in args.gold)
+        print(f"wrote {total} DOCX and PDF files into {args.out}")
+        return 0
     total = sum(len(write_pages(g, args.out, args.seed)) for g in args.gold)
     print(f"wrote {total} pages into {args.out}/raw (their gold texts in {args.out}/gold)")
     return 0

@@ -17,7 +17,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from . import rules
+import regex
+
+from . import rules, strip
 from .extract_docx import extract_docx
 from .extract_html import extract_html, looks_like_html
 from .extract_pdf import extract_pdf
@@ -67,9 +69,26 @@ def extract(raw: bytes) -> tuple[str | None, StageResult]:
         raise ExtractError(f"{ole_kind(raw)}, which is not read here: {settings()['convert_hint']}")
     try:
         if fmt == "html":
-            return extract_html(raw)
-        if fmt == "docx":
-            return extract_docx(raw)
-        return extract_pdf(raw)
+            extracted, result = extract_html(raw)
+        elif fmt == "docx":
+            extracted, result = extract_docx(raw)
+        else:
+            extracted, result = extract_pdf(raw)
     except ValueError as exc:
         raise ExtractError(str(exc)) from exc
+    origin = stated_origin(extracted)
+    if origin:
+        result.meta["origin"] = origin
+    return extracted, result
+
+
+def stated_origin(text: str) -> str | None:
+    """The source a copy names in a `来源：…` line above the report's opening, as stated."""
+    conf = rules.load("extract.toml")["origin"]
+    lines = [line.strip() for line in text.split("\n")]
+    opening = next((i for i, line in enumerate(lines) if strip.shape().opening.search(line)), None)
+    for line in lines[: opening if opening is not None else strip.shape().header_window]:
+        m = regex.search(conf["pattern"], line)
+        if m:
+            return m.group("origin")
+    return None

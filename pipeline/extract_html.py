@@ -322,6 +322,13 @@ def furniture_of(block: Block, stop: etree._Element | None) -> str | None:
     return None
 
 
+def is_report_title(block: Block) -> bool:
+    """The report's title: its shape, or a heading element that names a report (…报告全文)."""
+    conf = settings()["report"]
+    return strip.is_title(block.text) or (block.heading in conf["title_tags"]
+                                          and bool(regex.search(conf["title_words"], block.text)))
+
+
 def title_lines(blocks: list[Block], inside: list[int], first: int) -> set[int]:
     """The report's title (and byline under it) printed above its container, unless the
     container starts with a title of its own."""
@@ -331,7 +338,7 @@ def title_lines(blocks: list[Block], inside: list[int], first: int) -> set[int]:
     if any(strip.is_title(blocks[i].text) for i in head if not shape.opening.search(blocks[i].text)):
         return set()
     window = list(range(max(0, first - conf["title_window"]), first))
-    titles = [i for i in window if strip.is_title(blocks[i].text) and furniture_of(blocks[i], None) is None]
+    titles = [i for i in window if is_report_title(blocks[i]) and furniture_of(blocks[i], None) is None]
     if not titles:
         return set()
     kept = {titles[-1]}

@@ -23,9 +23,9 @@ from .normalise import canonical_punctuation
 STAGE = "render"
 RULE_FILES = ("render.toml",)
 EXTRA_MODULES = ("gazetteer", "normalise", "canonical")
-FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "format",
-              "flags")
-CARRIED_KEYS = ("source", "source_sha256", "encoding", "format")
+FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin", "source", "source_sha256", "encoding",
+              "format", "flags")
+CARRIED_KEYS = ("origin", "source", "source_sha256", "encoding", "format")
 TEXT_KEYS = ("title", "region", "date", "speaker", "meeting")
 HANZI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 

@@ -293,3 +293,13 @@ def test_a_folder_of_every_format_is_cleaned_verified_and_bad_files_fail_alone(p
     diff = audit.document_diff(src, out, "portal")
     assert "extract/H7-footer" in diff and "-首页\n" in diff
     assert audit.document_diff(src, out, "text", stage="extract") == ""
+
+
+def test_the_source_a_copy_names_goes_to_the_front_matter_as_stated() -> None:
+    lines = formats.paragraphs(gold())
+    report = "\n".join([lines[0], "来源 : 某某日报", *lines[1:]])
+    _, markdown, _, meta = clean(formats.docx_bytes(report))
+    assert meta["origin"] == "某某日报" and "\norigin: 某某日报\n" in markdown
+    assert "来源" not in body_of(markdown)
+    _, markdown, _, meta = clean(formats.page("news", gold()))
+    assert meta["origin"] in ("新华网", "湖南日报", "人民网")
