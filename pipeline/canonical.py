@@ -16,8 +16,8 @@ from .hints import KEY as HINTS
 from .model import Recorder
 
 FRONT_MATTER = regex.compile(r"\A---\n((?:[a-z_0-9]+: .*\n)+)---\n+")
-KNOWN_KEYS = {"title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "format", "origin",
-              "flags"}
+KNOWN_KEYS = {"title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "format",
+              "origin", "flags"}
 
 
 def parse_front_matter(block: str) -> dict[str, Any]:
