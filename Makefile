@@ -32,6 +32,11 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# eval-only peers (trafilatura): installed for make eval, never a runtime dependency
+$(VENV)/.eval-installed: pyproject.toml $(VENV)/.dev-installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,eval]'
+	touch $@
+
 clean-reports: $(VENV)/.installed
 	$(BIN)/gwr-clean clean --input seeds --output output --workers $(WORKERS)
 
@@ -65,7 +70,7 @@ status: $(VENV)/.installed
 
 # Scores the samples and the third-party corpus (never committed) against
 # their gold texts. Reports only; not part of `make test`.
-eval: $(VENV)/.dev-installed
+eval: $(VENV)/.eval-installed
 	bash bench/eval.sh "$(BIN)/python" "$(SHARED)" "$(EVAL_OUT)"
 
 # Benchmark: N generated documents (default 2000), results in bench/results/bench.json.

@@ -47,4 +47,5 @@ echo
 echo "== do no harm: the gold texts as input"
 "$py" bench/eval_extra.py no-harm tests/gold "$out/gold-seeds"
 "$py" bench/eval_extra.py no-harm "$shared/corpus/gold" "$out/gold-corpus"
+bash bench/eval_formats.sh "$py" "$shared" "$out"
 exit 0

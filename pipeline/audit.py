@@ -125,6 +125,8 @@ def stage_at_fault(states: dict[str, dict[str, Any]]) -> str | None:
     previous = states["decode"]["raw_text"]
     for stage in STAGES:
         state = states[stage]
+        if state["text"] is None:  # extract passed plain text through untouched
+            continue
         try:
             back = revert_record(state["text"], [Edit.from_json(e) for e in state["edits"]])
         except ValueError:
@@ -301,6 +303,10 @@ def document_diff(input_dir: Path, output_dir: Path, stem: str, stage: str | Non
         raise AuditError(f"unknown stage '{stage}' (stages: {', '.join(STAGES)})")
     state = load_state(output_dir, doc, stage)
     index = STAGES.index(stage)
-    before = state["raw_text"] if index == 0 else load_state(output_dir, doc, STAGES[index - 1])["text"]
+    previous = load_state(output_dir, doc, STAGES[index - 1]) if index else {}
+    # the previous stage's text; the record's start where extract passed plain text through
+    before = previous["text"] if previous.get("text") is not None else state["raw_text"] or ""
+    if state["text"] is None:
+        state["text"] = before
     edits = [Edit.from_json(e) for e in state["edits"]]
     return unified_diff(before, state["text"], edits, f"{stem} before {stage}", f"{stem} after {stage}", color)

@@ -12,11 +12,12 @@ from typing import Any
 
 import regex
 
+from .hints import KEY as HINTS
 from .model import Recorder
 
 FRONT_MATTER = regex.compile(r"\A---\n((?:[a-z_0-9]+: .*\n)+)---\n+")
-KNOWN_KEYS = {"title", "region", "date", "speaker", "meeting", "publisher", "source", "source_sha256", "encoding",
-              "flags"}
+KNOWN_KEYS = {"title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "format",
+              "origin", "flags"}
 
 
 def parse_front_matter(block: str) -> dict[str, Any]:
@@ -67,6 +68,8 @@ def read_back(rec: Recorder, meta: dict[str, Any]) -> None:
     if not set(front) <= KNOWN_KEYS or "title" not in front and "source" not in front:
         return
     meta["front_matter_in"] = front
+    # our own headings are heading hints again, so an un-numbered one is rendered the same way
+    meta[HINTS] = [[m.start(), "markdown"] for m in regex.finditer(r"(?m)^#{1,6} ", rec.text)]
     rec.replace_spans([(0, m.end(), "", "canonical-front-matter")])
     rec.sub("canonical-inline-heading", SPLIT_HEADING, lambda h: h.group(1) + "。")
     rec.sub("canonical-heading", r"(?m)^#{1,6} ", "")

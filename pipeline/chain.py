@@ -8,16 +8,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import checks
+from . import checks, hints
 from .model import Edit, StageResult
 from .stages import STAGES, stage_function
 
 
-def decode_step(raw: bytes, source: str = "", sha256: str = "") -> tuple[str, StageResult]:
-    """Decode, and start the document's metadata (source facts, counts for the loss check)."""
-    raw_text, result = stage_function("decode")(raw)
-    result.meta = {"source": source, "source_sha256": sha256, **result.meta,
-                   "raw_han_chars": checks.han_count(raw_text), "han_removed_by_rules": 0}
+def extract_step(raw: bytes) -> tuple[str | None, StageResult]:
+    """Extract the text of an HTML, DOCX or PDF file (None for plain text, which decode reads)."""
+    return stage_function("extract")(raw)
+
+
+def passes_through(extracted: StageResult) -> bool:
+    """Plain text: extract left the bytes to decode."""
+    return extracted.meta.get("format", "text") == "text"
+
+
+def decode_step(raw: bytes, source: str = "", sha256: str = "",
+                extracted: StageResult | None = None, extracted_from: str | None = None) -> tuple[str, StageResult]:
+    """Decode, and start the document's metadata (source facts, counts for the loss check).
+
+    For an extracted format decode repairs extract's text, and the record's
+    starting point (the returned raw text) is the extracted text `extracted_from`.
+    """
+    if extracted is None or passes_through(extracted):
+        raw_text, result = stage_function("decode")(raw)
+        meta = dict(extracted.meta) if extracted else {"format": "text"}
+    else:
+        _, result = stage_function("decode")(extracted.text)
+        raw_text = extracted_from if extracted_from is not None else extracted.text
+        meta = dict(extracted.meta)
+        hints.carry_meta(meta, result.edits, result.text)
+    removed = checks.removed_by_rules(extracted.edits) if extracted else 0
+    flags = [*meta.get("flags", []), *(f for f in result.meta.get("flags", []) if f not in meta.get("flags", []))]
+    result.meta = {"source": source, "source_sha256": sha256, **meta, **result.meta,
+                   "raw_han_chars": checks.han_count(raw_text), "han_removed_by_rules": removed}
+    if flags:
+        result.meta["flags"] = flags
     return raw_text, result
 
 
@@ -29,6 +55,7 @@ def text_step(stage: str, text: str, meta: dict[str, Any]) -> StageResult:
         checks.flag_not_chinese(meta, text)
     result: StageResult = stage_function(stage)(text, meta)
     result.meta = dict(result.meta)
+    hints.carry_meta(result.meta, result.edits, result.text)
     result.meta["han_removed_by_rules"] = (result.meta.get("han_removed_by_rules", 0)
                                            + checks.removed_by_rules(result.edits))
     return result
@@ -36,9 +63,10 @@ def text_step(stage: str, text: str, meta: dict[str, Any]) -> StageResult:
 
 def clean_bytes(raw: bytes, source: str = "", sha256: str = "") -> tuple[str, str, list[Edit], dict[str, Any]]:
     """(raw text, cleaned Markdown, every edit in order, final metadata) for one document."""
-    raw_text, result = decode_step(raw, source, sha256)
-    edits = list(result.edits)
-    for stage in STAGES[1:]:
+    extracted_from, extracted = extract_step(raw)
+    raw_text, result = decode_step(raw, source, sha256, extracted, extracted_from)
+    edits = list(extracted.edits) + list(result.edits)
+    for stage in STAGES[2:]:
         result = text_step(stage, result.text, result.meta)
         edits += result.edits
     return raw_text, result.text, edits, result.meta

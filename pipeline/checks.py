@@ -12,7 +12,7 @@ from .model import Edit, add_flag
 HAN = regex.compile(r"\p{Han}")
 # Stages and rule ids whose removals are deliberate and explain a shorter body
 # (canonical-…: the front matter of a report we rendered, read back into the metadata).
-REMOVAL_STAGES = frozenset({"strip"})
+REMOVAL_STAGES = frozenset({"extract", "strip"})
 REMOVAL_RULE_WORDS = ("duplicate", "dup-", "canonical-front-matter")
 SILENT_LOSS_RATIO = 0.5
 # A body whose letters are less than this share Han characters (an English

@@ -230,9 +230,11 @@ def repair_mojibake_line(line: str) -> tuple[str, str, int] | None:
     return best[1:] if best else None
 
 
-def decode(raw: bytes) -> tuple[str, StageResult]:
-    """Decode bytes; return (raw text, result with mojibake and ftfy repairs recorded)."""
-    raw_text, info = decode_bytes(raw)
+def decode(raw: bytes | str) -> tuple[str, StageResult]:
+    """Decode bytes; return (raw text, result with mojibake and ftfy repairs recorded).
+
+    Text that extract already decoded (HTML, DOCX, PDF) gets the repairs only."""
+    raw_text, info = (raw, {}) if isinstance(raw, str) else decode_bytes(raw)
     rec = Recorder(raw_text, STAGE)
     meta: dict[str, Any] = dict(info)
     spans, offset, lost_total = [], 0, 0

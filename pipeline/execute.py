@@ -32,8 +32,17 @@ def is_done(output_dir: Path, doc: Doc, stage: str) -> bool:
 
 
 def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
+    if stage == "extract":
+        extracted_from, result = chain.extract_step(Path(doc.path).read_bytes())
+        state = _state(doc, stage, result, raw_text=extracted_from)
+        if extracted_from is None:  # plain text: nothing extracted, decode reads the bytes
+            state["text"] = None
+        return state
     if stage == "decode":
-        raw_text, result = chain.decode_step(Path(doc.path).read_bytes(), doc.path, doc.sha256)
+        prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
+        extracted = StageResult(prev["text"] or "", [Edit.from_json(e) for e in prev["edits"]], prev["meta"])
+        raw = Path(doc.path).read_bytes() if chain.passes_through(extracted) else b""
+        raw_text, result = chain.decode_step(raw, doc.path, doc.sha256, extracted, prev["raw_text"])
         return _state(doc, stage, result, raw_text=raw_text)
     prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
     return _state(doc, stage, chain.text_step(stage, prev["text"], prev["meta"]))

@@ -15,7 +15,7 @@ are never touched. Its action:
 - `split`: only a line break before it (what follows is removed by the strip
   rules that know it whole, as the licence block).
 
-Facts the furniture states (named groups `year`/`month`/`day`, `publisher`)
+Facts the furniture states (named groups `year`/`month`/`day`, `origin`)
 go to meta["scraped_header"], where render takes them for the front matter
 when the report's own byline does not state them.
 """
@@ -55,13 +55,13 @@ def glued_rules() -> tuple[GluedRule, ...]:
 
 
 def stated_facts(m: regex.Match[str]) -> dict[str, str]:
-    """The publication date and publisher a piece of furniture states."""
+    """The publication date and origin a piece of furniture states."""
     groups = {k: v for k, v in m.groupdict().items() if v}
     facts = {}
     if {"year", "month", "day"} <= set(groups):
         facts["date"] = f"{int(groups['year']):04d}-{int(groups['month']):02d}-{int(groups['day']):02d}"
-    if "publisher" in groups:
-        facts["publisher"] = groups["publisher"]
+    if "origin" in groups:
+        facts["origin"] = groups["origin"]
     return facts
 
 

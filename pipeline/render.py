@@ -16,17 +16,18 @@ from typing import Any
 
 import regex
 
-from . import gazetteer, headings, rules
+from . import gazetteer, headings, hints, rules
 from .model import Recorder, StageResult
 from .normalise import canonical_punctuation
 
 STAGE = "render"
 RULE_FILES = ("render.toml", headings.RULE_FILE)
 EXTRA_MODULES = ("gazetteer", "normalise", "canonical", "headings")
-FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "publisher", "source", "source_sha256", "encoding",
-              "flags")
-CARRIED_KEYS = ("source", "source_sha256", "encoding")
-TEXT_KEYS = ("title", "region", "date", "speaker", "meeting", "publisher")
+FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin", "source", "source_sha256", "encoding",
+              "format", "flags")
+CARRIED_KEYS = ("source", "source_sha256", "encoding", "format")
+# origin: the source the document states (a 来源 line, a wire or portal stamp glued to the page)
+TEXT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin")
 HANZI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
@@ -318,7 +319,7 @@ def front_fields(text: str, blocks: list[str], meta: dict[str, Any]) -> dict[str
         fields["region"] = region_from_body(text)
     fallback = {"title": scraped.get("title"), "speaker": scraped.get("speaker"),
                 "date": scraped_date(scraped["date"]) if scraped.get("date") else None,
-                "publisher": scraped.get("publisher")}  # a wire or portal source glued to the page (furniture.py)
+                "origin": meta.get("origin") or scraped.get("origin")}  # 来源 line (extract) or glued stamp (furniture)
     for key in TEXT_KEYS:
         fields[key] = fields.get(key) or fallback.get(key) or previous.get(key)
     for key in CARRIED_KEYS:
@@ -350,7 +351,15 @@ def split_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, st
     return spans
 
 
-def heading_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, str, str]]:
+def hinted_heading(block: str) -> bool:
+    """A block the page or document set as a heading that reads like one: short, no
+    sentence punctuation, not ending like a clause, not the address or a footnote."""
+    return (heading_text_ok(block) and len(block) <= config()["hints"]["max_chars"]
+            and not pattern("hints", "not_heading").search(block))
+
+
+def heading_spans(blocks: list[str], starts: list[int],
+                  hinted: frozenset[int] = frozenset()) -> list[tuple[int, int, str, str]]:
     spans = []
     title = title_index(blocks)
     if title is not None:
@@ -367,6 +376,8 @@ def heading_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, 
             spans.append((starts[i], starts[i], "### ", "R6-heading-level2"))
         elif i == glossary and not any(b.startswith("[^") for b in blocks[i:]):
             spans.append((starts[i], starts[i], "## ", "R6-glossary-section"))
+        elif starts[i] in hinted and i != title and hinted_heading(block):
+            spans.append((starts[i], starts[i], "## ", "R6-heading-hint"))
     return spans
 
 
@@ -397,7 +408,8 @@ def render(text: str, meta: dict[str, Any]) -> StageResult:
     fields = front_fields(rec.text, blocks_of(rec.text), meta)
     rec.replace_spans(escape_spans(rec.text))
     rec.replace_spans(footnote_spans(rec.text))
-    rec.replace_spans(heading_spans(blocks_of(rec.text), block_starts(rec.text)))
+    hinted = frozenset(pos for pos, _ in hints.carry(meta.get(hints.KEY, []), rec.edits, rec.text))
+    rec.replace_spans(heading_spans(blocks_of(rec.text), block_starts(rec.text), hinted))
     front = front_matter(fields)
     rec.replace_spans([(0, 0, front + "\n" if rec.text else front, "R7-front-matter")])
     return rec.result(meta)

@@ -11,9 +11,9 @@ from typing import Any
 
 from . import rules
 
-STAGES = ("decode", "normalise", "strip", "repair", "reassemble", "render")
+STAGES = ("extract", "decode", "normalise", "strip", "repair", "reassemble", "render")
 # Modules whose code every stage depends on (model, rule loader, the glue that chains stages).
-SHARED_MODULES = ("model", "rules", "chain", "checks")
+SHARED_MODULES = ("model", "rules", "chain", "checks", "hints")
 
 
 def stage_module(stage: str) -> Any:
@@ -21,7 +21,7 @@ def stage_module(stage: str) -> Any:
 
 
 def stage_function(stage: str) -> Callable[..., Any]:
-    """The pure function of a stage (decode takes bytes, the others text and metadata)."""
+    """The pure function of a stage (extract and decode take bytes, the others text and metadata)."""
     return getattr(stage_module(stage), stage)
 
 

@@ -1,5 +1,5 @@
 """Luigi tasks: thin wrappers that run one pipeline stage on a unit of documents."""
 
-from .stages import CleanReports, Decode, Normalise, Reassemble, Render, Repair, Strip
+from .stages import CleanReports, Decode, Extract, Normalise, Reassemble, Render, Repair, Strip
 
-__all__ = ["CleanReports", "Decode", "Normalise", "Strip", "Repair", "Reassemble", "Render"]
+__all__ = ["CleanReports", "Extract", "Decode", "Normalise", "Strip", "Repair", "Reassemble", "Render"]

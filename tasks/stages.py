@@ -52,8 +52,13 @@ class StageTask(luigi.Task):
         store.write_text_atomic(Path(self.output().path), "")
 
 
+class Extract(StageTask):
+    stage = "extract"
+
+
 class Decode(StageTask):
     stage = "decode"
+    previous = Extract
 
 
 class Normalise(StageTask):

@@ -68,7 +68,7 @@ def make_corpus(raw: Path) -> None:
     for stem in OTHERS:
         (raw / f"{stem}.txt").write_bytes((SEEDS / f"{stem}.txt").read_bytes())
     (raw / "empty.txt").write_bytes(b"")
-    (raw / "scan.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
+    (raw / "broken.pdf").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,8 @@ def test_failed_inputs_have_their_row_with_the_reason_in_flags(cleaned) -> None:
     raw, out, _ = cleaned
     rows = by_path(read_csv(out))
     assert rows["empty.txt"]["flags"] == "failed: decode failed: empty file"
-    assert rows["scan.pdf"]["flags"].startswith("failed: decode failed: not a text document")
-    for name in ("empty.txt", "scan.pdf"):
+    assert rows["broken.pdf"]["flags"] == "failed: extract failed: a truncated PDF (it does not end with %%EOF)"
+    for name in ("empty.txt", "broken.pdf"):
         assert rows[name]["source_sha256"] == hashlib.sha256((raw / name).read_bytes()).hexdigest()
         assert rows[name]["chars"] == rows[name]["copy_group"] == rows[name]["best_copy"] == ""
 

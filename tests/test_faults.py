@@ -230,8 +230,8 @@ def test_a_write_failure_inside_a_stage_names_the_document(tmp_path: Path, monke
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(store, "write_bytes_atomic", refuse)
-    with pytest.raises(execute.DocumentFailed, match=f"{doc.path}: cannot write its decode output"):
-        execute.run_stage("decode", doc, tmp_path / "out")
+    with pytest.raises(execute.DocumentFailed, match=f"{doc.path}: cannot write its extract output"):
+        execute.run_stage("extract", doc, tmp_path / "out")
 
 
 def test_the_front_matter_of_a_report_read_back_explains_its_own_length() -> None:

@@ -44,7 +44,7 @@ def test_a_portal_stamp_glued_to_the_title_goes_to_the_front_matter() -> None:
     stamp = "某某门户网站 www.example.gov.cn 2021年02月16日 09时13分 来源：某某日报"
     front, body, rules = cleaned("\n".join([paras[0] + stamp, *paras[1:]]))
     assert body == clean_paragraphs("003")
-    assert front["publisher"] == "某某日报" and front["date"] == "2021-02-16"  # the byline states no date
+    assert front["origin"] == "某某日报" and front["date"] == "2021-02-16"  # the byline states no date
     assert "B6-portal-stamp" in rules
 
 
@@ -52,7 +52,7 @@ def test_the_byline_date_wins_over_a_publication_date() -> None:
     paras = paragraphs(gold_text("002"))
     stamp = "某某网 www.example.cn 2024年02月01日 10:30 来源：某某新闻网"
     front, body, _ = cleaned("\n".join([paras[0] + stamp, *paras[1:]]))
-    assert front["date"] == "2024-01-29" and front["publisher"] == "某某新闻网"
+    assert front["date"] == "2024-01-29" and front["origin"] == "某某新闻网"
     assert body == clean_paragraphs("002")
 
 
@@ -61,7 +61,7 @@ def test_toolbar_buttons_and_a_wire_dateline_glued_to_the_title_go() -> None:
     messy = ["新华社长沙1月30日电" + paras[0] + "【E-mail推荐】【字体：大 中 小】【打印】", *paras[1:]]
     front, body, rules = cleaned("\n".join(messy))
     assert body == clean_paragraphs("002")
-    assert front["publisher"] == "新华社"
+    assert front["origin"] == "新华社"
     assert {"B6-toolbar", "B6-wire-dateline"} <= rules
 
 

@@ -13,7 +13,7 @@ from pipeline.stages import STAGES
 
 from .conftest import SEEDS
 
-FAMILIES = {"Decode": "decode", "Normalise": "normalise", "Strip": "strip", "Repair": "repair",
+FAMILIES = {"Extract": "extract", "Decode": "decode", "Normalise": "normalise", "Strip": "strip", "Repair": "repair",
             "Reassemble": "reassemble", "Render": "render"}
 
 

@@ -69,7 +69,7 @@ def test_two_workers_share_the_work_exactly_once_and_a_third_run_does_nothing(tm
         stdout, stderr = proc.communicate(timeout=600)
         assert proc.returncode == 0, stdout + stderr
     runs = stage_runs(tmp_path / "a.json") + stage_runs(tmp_path / "b.json")
-    expected = {(family, f"{i}-{seed.stem}") for family in ("Decode", "Normalise", "Strip", "Repair", "Reassemble",
+    expected = {(family, f"{i}-{seed.stem}") for family in ("Extract", "Decode", "Normalise", "Strip", "Repair", "Reassemble",
                                                               "Render")
                 for i in range(6) for seed in SEEDS.iterdir()}
     assert sorted(runs) == sorted(expected)  # every stage of every document ran once, in one of the two
