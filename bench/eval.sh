@@ -14,10 +14,10 @@ echo "== cleaning $shared/corpus/raw into $out/corpus"
 "$py" -m pipeline clean --input "$shared/corpus/raw" --output "$out/corpus" --workers 2 --progress-seconds 0
 "$py" -m pipeline verify --all --input "$shared/corpus/raw" --output "$out/corpus"
 # Real copies saved by other people's scrapers: copies of one report must agree.
-# Sources named in REAL_EXCLUDE (default: the markyangcc HTML printouts, which
-# need the HTML extract stage) are left out until the pipeline reads them.
+# Sources named in REAL_EXCLUDE (e.g. REAL_EXCLUDE=markyangcc, the HTML
+# printouts) are left out; by default every copy counts.
 real="$shared/corpus/real"
-exclude="${REAL_EXCLUDE-markyangcc}"
+exclude="${REAL_EXCLUDE-}"
 if [ -d "$real" ]; then
   rm -rf "$out/real-input"; mkdir -p "$out/real-input" "$out/real"
   for f in "$real"/*.txt; do
