@@ -35,11 +35,12 @@ class AuditError(RuntimeError):
 
 # ---------------------------------------------------------------- finding a document's records
 
-def find_doc(input_dir: Path, stem: str) -> Doc:
-    """The input document with this stem (the name of its output <stem>.md)."""
-    docs, _ = discover(Path(input_dir))
+def find_doc(input_dir: Path, stem: str, output_dir: Path | None = None) -> Doc:
+    """The input document of this name: its path relative to the input folder, without or with its extension."""
+    docs, _ = discover(Path(input_dir), output_dir)
+    wanted = stem.replace("\\", "/").removeprefix("./")
     for doc in docs:
-        if doc.stem == stem:
+        if wanted in (doc.stem, Path(doc.path).relative_to(Path(input_dir)).as_posix()):
             return doc
     known = ", ".join(d.stem for d in docs[:10]) or "none"
     raise AuditError(f"{stem}: no such document in {input_dir} (known: {known})")
@@ -161,11 +162,11 @@ def verify_document(output_dir: Path, doc: Doc) -> Verdict:
 
 def verify_folder(input_dir: Path, output_dir: Path, stems: Iterable[str] | None = None) -> list[Verdict]:
     """Verify the named documents (all documents of the input folder when stems is None)."""
-    docs, problems = discover(Path(input_dir))
+    docs, problems = discover(Path(input_dir), Path(output_dir))
     if stems is None:
-        verdicts = [Verdict(Path(p.path).name, False, f"not verified: {p.reason}") for p in problems]
+        verdicts = [Verdict(p.name or p.path, False, f"not verified: {p.reason}") for p in problems]
         return verdicts + [verify_document(output_dir, d) for d in docs]
-    return [verify_document(output_dir, find_doc(input_dir, stem)) for stem in stems]
+    return [verify_document(output_dir, find_doc(input_dir, stem, output_dir)) for stem in stems]
 
 
 # ---------------------------------------------------------------- where each edit ended up
@@ -294,7 +295,8 @@ def _show(line: str) -> str:
 def document_diff(input_dir: Path, output_dir: Path, stem: str, stage: str | None = None,
                   color: bool = False) -> str:
     """Raw decoded source → cleaned Markdown (or one stage's input → output), annotated with rules."""
-    doc = find_doc(input_dir, stem)
+    doc = find_doc(input_dir, stem, output_dir)
+    stem = doc.stem
     if stage is None:
         raw = load_state(output_dir, doc, "decode")["raw_text"]
         report, edits = read_report(output_dir, stem), read_changes(output_dir, stem)

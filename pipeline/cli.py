@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import audit, runner, status
+from .listing import FolderError
 from .stages import STAGES
 
 Command = Callable[[argparse.Namespace], int]
@@ -20,9 +21,10 @@ Command = Callable[[argparse.Namespace], int]
 
 def _add_folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", type=Path, default=Path("seeds"),
-                        help="folder of raw reports, one file per report (default: seeds)")
+                        help="folder of raw reports, one file per report, searched recursively (default: seeds)")
     parser.add_argument("--output", type=Path, default=Path("output"),
-                        help="folder for <stem>.md reports and their records (default: output)")
+                        help="folder for the <name>.md reports and their records, mirroring --input; not the "
+                             "input folder nor a folder holding it (default: output)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--catalogue-parquet", action="store_true",
                        help="also write <output>/catalogue.parquet next to catalogue.csv (needs pyarrow: "
                             "pip install 'gwr-clean[parquet]')")
+    clean.add_argument("--debug", action="store_true",
+                       help="print Luigi's traceback of every failed document (without it: one line each; the "
+                            "traceback is also in the document's .state/…/<stage>-<key>.error.json)")
     clean.set_defaults(func=cmd_clean)
 
     st = sub.add_parser("status", help="which documents are up to date, stale, new, failed or gone, and why",
@@ -63,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Unified diff of the decoded source against the cleaned Markdown (or, "
                                       "with --stage, of one stage's input against its output). Each hunk "
                                       "header names the stage/rule of every edit in it.")
-    diff.add_argument("stem", help="the document's name: its input file name without extension")
+    diff.add_argument("stem", help="the document's name: its path relative to --input, without extension "
+                                   "(e.g. 湖南/2021/a)")
     diff.add_argument("--stage", choices=STAGES, default=None, help="diff only this stage's input → output")
     diff.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="colour the diff (auto: only on a terminal, and not when NO_COLOR is set)")
@@ -125,7 +131,7 @@ def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
     return wrap
 
 
-@exits_2_on(OSError)
+@exits_2_on(OSError, FolderError)
 def cmd_clean(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.shard_size is not None and args.shard_size < 1):
         raise UsageError("--workers and --shard-size must be at least 1")
@@ -135,7 +141,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
         if parquet_missing():
             raise UsageError(parquet_missing())
     summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url,
-                           progress_seconds=args.progress_seconds, catalogue_parquet=args.catalogue_parquet)
+                           progress_seconds=args.progress_seconds, catalogue_parquet=args.catalogue_parquet,
+                           debug=args.debug)
     if args.summary_json:
         summary.write_json(args.summary_json)
     for line in summary.lines():
@@ -143,7 +150,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-@exits_2_on(FileNotFoundError)
+@exits_2_on(FileNotFoundError, FolderError)
 def cmd_status(args: argparse.Namespace) -> int:
     rows = status.document_status(args.input, args.output)
     for row in rows:
@@ -159,14 +166,14 @@ def use_color(choice: str) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-@exits_2_on(audit.AuditError, FileNotFoundError)
+@exits_2_on(audit.AuditError, FileNotFoundError, FolderError)
 def cmd_diff(args: argparse.Namespace) -> int:
     text = audit.document_diff(args.input, args.output, args.stem, args.stage, use_color(args.color))
     sys.stdout.write(text or f"{args.stem}: no changes\n")
     return 0
 
 
-@exits_2_on(audit.AuditError, FileNotFoundError)
+@exits_2_on(audit.AuditError, FileNotFoundError, FolderError)
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.all == bool(args.stems):
         raise UsageError("name the documents to verify, or give --all")
@@ -178,7 +185,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-@exits_2_on(FileNotFoundError)
+@exits_2_on(OSError, FolderError)
 def cmd_review(args: argparse.Namespace) -> int:
     from . import review
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import traceback
 from pathlib import Path
 from typing import Any
 
 from . import chain, store
+from .listing import SourceError, read_source
 from .model import Edit, StageResult
 from .stages import STAGES
 from .store import Doc
@@ -20,6 +22,10 @@ from .store import Doc
 
 class DocumentFailed(RuntimeError):
     """A stage could not process a document; str() is a one-line reason naming the file."""
+
+
+class ReportTaken(OSError):
+    """The report's path holds a file the tool did not write; it is never overwritten."""
 
 
 def previous_stage(stage: str) -> str | None:
@@ -33,7 +39,7 @@ def is_done(output_dir: Path, doc: Doc, stage: str) -> bool:
 
 def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
     if stage == "extract":
-        extracted_from, result = chain.extract_step(Path(doc.path).read_bytes())
+        extracted_from, result = chain.extract_step(read_source(doc.path, doc.sha256))
         state = _state(doc, stage, result, raw_text=extracted_from)
         if extracted_from is None:  # plain text: nothing extracted, decode reads the bytes
             state["text"] = None
@@ -41,11 +47,12 @@ def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
     if stage == "decode":
         prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
         extracted = StageResult(prev["text"] or "", [Edit.from_json(e) for e in prev["edits"]], prev["meta"])
-        raw = Path(doc.path).read_bytes() if chain.passes_through(extracted) else b""
+        raw = read_source(doc.path, doc.sha256) if chain.passes_through(extracted) else b""
         raw_text, result = chain.decode_step(raw, doc.path, doc.sha256, extracted, prev["raw_text"])
         return _state(doc, stage, result, raw_text=raw_text)
     prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
-    return _state(doc, stage, chain.text_step(stage, prev["text"], prev["meta"]))
+    meta = prev["meta"] if stage != STAGES[-1] else {**prev["meta"], "source": doc.path}  # where it is now
+    return _state(doc, stage, chain.text_step(stage, prev["text"], meta))
 
 
 def _state(doc: Doc, stage: str, result: StageResult, **extra: Any) -> dict[str, Any]:
@@ -60,6 +67,10 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
         return False
     try:
         state = _call_stage(stage, doc, output_dir)
+    except SourceError as exc:
+        reason = str(exc)
+        _record_failure(output_dir, doc, stage, exc, reason)
+        raise DocumentFailed(reason) from exc
     except OSError as exc:
         reason = f"{doc.path}: cannot read: {exc.strerror or exc}"
         _record_failure(output_dir, doc, stage, exc, reason)
@@ -74,6 +85,10 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
         store.write_json_atomic(store.state_path(output_dir, doc, stage), state)
         store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
         store.remove_stale(output_dir, doc, stage)
+    except ReportTaken as exc:
+        reason = str(exc)
+        _record_failure(output_dir, doc, stage, exc, reason)
+        raise DocumentFailed(reason) from exc
     except OSError as exc:
         reason = f"{doc.path}: cannot write its {stage} output in {output_dir}: {exc.strerror or exc}"
         _record_failure(output_dir, doc, stage, exc, reason)
@@ -86,7 +101,8 @@ def _record_failure(output_dir: Path, doc: Doc, stage: str, exc: Exception, reas
     with contextlib.suppress(OSError):
         store.write_json_atomic(store.error_path(output_dir, doc, stage),
                                 {"stem": doc.stem, "source": doc.path, "stage": stage,
-                                 "error": exc.__class__.__name__, "reason": reason})
+                                 "error": exc.__class__.__name__, "reason": reason,
+                                 "traceback": "".join(traceback.format_exception(exc))})
 
 
 def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
@@ -100,9 +116,17 @@ def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
 
 
 def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
-    """Write the report and its complete change record (atomically, record first)."""
+    """Write the report and its complete change record together (both or neither), then mark them ours.
+
+    A file at either path that the tool did not write is left alone and the document fails.
+    """
+    report, record = store.report_path(output_dir, doc.stem), store.changes_path(output_dir, doc.stem)
+    taken = [p for p in (report, record) if p.exists() or p.is_symlink()]
+    if taken and not store.owns_report(output_dir, doc.stem):
+        raise ReportTaken(f"{doc.path}: {taken[0]} exists and was not written by gwr-clean; it is left as it is "
+                          f"(move it away, or choose another --output)")
     edits = [e for e in all_edits(output_dir, doc) if e.stage != final_state["stage"]]
     edits += [Edit.from_json(e) for e in final_state["edits"]]
     lines = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in edits)
-    store.write_text_atomic(store.changes_path(output_dir, doc.stem), lines)
-    store.write_text_atomic(store.report_path(output_dir, doc.stem), final_state["text"])
+    store.write_together([(record, lines.encode("utf-8")), (report, final_state["text"].encode("utf-8"))])
+    store.mark_published(output_dir, doc)

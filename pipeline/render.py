@@ -26,6 +26,7 @@ EXTRA_MODULES = ("gazetteer", "normalise", "canonical", "headings")
 FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin", "source", "source_sha256", "encoding",
               "format", "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding", "format")
+PROVENANCE_KEYS = ("source", "source_sha256")
 # origin: the source the document states (a 来源 line, a wire or portal stamp glued to the page)
 TEXT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin")
 HANZI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
@@ -281,12 +282,18 @@ def escape_spans(text: str) -> list[tuple[int, int, str, str]]:
 # ------------------------------------------------------------------ front matter
 
 
+# What YAML cannot hold literally in a one-line scalar: non-printable characters and line breaks.
+NOT_YAML_PRINTABLE = regex.compile(r"[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029\ufeff]")
+
+
 def yaml_scalar(value: str) -> str:
-    """Plain when YAML reads it back unchanged as a string, else double-quoted."""
+    """Plain when YAML reads it back unchanged as a string, else double-quoted (control characters escaped)."""
     plain = (value and not regex.search(r"^[\s\-?:,\[\]{}#&*!|>'\"%@`]|: | #|\s$|^(?:true|false|null|yes|no|~)$",
                                         value, flags=regex.I)
              and not regex.fullmatch(r"[\d.+\-eE:_ ]+", value) or regex.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
-    return value if plain else json.dumps(value, ensure_ascii=False)
+    if plain and not NOT_YAML_PRINTABLE.search(value) and "\t" not in value:
+        return value
+    return NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def front_matter(fields: dict[str, Any]) -> str:
@@ -322,8 +329,8 @@ def front_fields(text: str, blocks: list[str], meta: dict[str, Any]) -> dict[str
                 "origin": meta.get("origin") or scraped.get("origin")}  # 来源 line (extract) or glued stamp (furniture)
     for key in TEXT_KEYS:
         fields[key] = fields.get(key) or fallback.get(key) or previous.get(key)
-    for key in CARRIED_KEYS:
-        fields[key] = previous.get(key) or meta.get(key)
+    for key in CARRIED_KEYS:  # provenance is the real file's; a claimed one stays only in the record
+        fields[key] = meta.get(key) if key in PROVENANCE_KEYS else previous.get(key) or meta.get(key)
     flags = list(previous.get("flags", []))
     flags += [f for f in meta.get("flags", []) if f not in flags]
     fields["flags"] = flags

@@ -93,9 +93,15 @@ class DocReview:
     page: str = ""
 
 
+class ReviewError(OSError):
+    """The review pages cannot be written (a read-only output folder); str() says where and why."""
+
+
 def page_name(stem: str) -> str:
-    """The document's page; a stem 'index' must not overwrite the index."""
-    return f"{stem}.html" if stem != "index" else "index~doc.html"
+    """The document's page, one per document: its name as one file name (`store.safe_name`, which
+    escapes `~`), and `index~doc.html` for a document named `index`, which must not overwrite the index."""
+    name = store.safe_name(stem)
+    return f"{name}.html" if name != "index" else "index~doc.html"
 
 
 def describe_edit(edit: Edit) -> str:
@@ -269,14 +275,17 @@ def index_page(rows: Sequence[DocReview], problems: Sequence[tuple[str, str]]) -
 def write_review(input_dir: Path, output_dir: Path) -> Path:
     """Write every document's page and the index under <output>/review/; return the index path."""
     input_dir, output_dir = Path(input_dir), Path(output_dir)
-    docs, problems = discover(input_dir)
+    docs, problems = discover(input_dir, output_dir)
     review_dir = output_dir / REVIEW_DIR
-    review_dir.mkdir(parents=True, exist_ok=True)
-    rows = [review_document(output_dir, doc, review_dir) for doc in docs]
-    index = review_dir / "index.html"
-    store.write_text_atomic(index, index_page(rows, [(p.path, p.reason) for p in problems]))
-    keep = {index.name} | {r.page for r in rows if r.page}
-    for page in review_dir.glob("*.html"):
-        if page.name not in keep:
-            page.unlink(missing_ok=True)
+    try:
+        review_dir.mkdir(parents=True, exist_ok=True)
+        rows = [review_document(output_dir, doc, review_dir) for doc in docs]
+        index = review_dir / "index.html"
+        store.write_text_atomic(index, index_page(rows, [(p.path, p.reason) for p in problems]))
+        keep = {index.name} | {r.page for r in rows if r.page}
+        for page in review_dir.glob("*.html"):
+            if page.name not in keep:
+                page.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ReviewError(f"{review_dir}: cannot write the review pages: {exc.strerror or exc}") from exc
     return index

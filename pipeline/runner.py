@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from . import store
+from .listing import Listing, Problem, Skipped, list_inputs
 from .stages import STAGES
 from .store import Doc
 
-# A temporary file this old has no live writer (a write takes milliseconds).
+# While another run holds the output folder, a temporary file this old has no live writer
+# (a write takes milliseconds); when no other run holds it, every temporary is stale.
 STALE_TMP_SECONDS = 600.0
+SCHEDULER_TIMEOUT = 3.0
 # Folders up to this size get one Luigi task per document and stage by default.
 SMALL_FOLDER = 100
 UNITS_PER_WORKER = 8
-
-
-@dataclass
-class Problem:
-    """An input that could not even be scheduled (unreadable, duplicate stem)."""
-
-    path: str
-    reason: str
 
 
 @dataclass
@@ -41,57 +40,67 @@ class RunSummary:
     luigi_status: str = ""
     luigi_ran: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     catalogue: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    not_inputs: list[Skipped] = field(default_factory=list)
+    cleaned: int = 0
+    up_to_date: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def documents(self) -> int:
+        """Every input: the documents listed and the inputs that could not be read."""
+        return len(self.docs) + len(self.problems)
+
+    @property
+    def failed_documents(self) -> int:
+        return self.documents - self.cleaned - self.up_to_date
+
     def to_json(self) -> dict:
-        return {"documents": len(self.docs), "ran": dict(self.ran), "up_to_date": dict(self.skipped),
-                "failed": self.failed, "removed": self.removed, "luigi_status": self.luigi_status,
+        return {"documents": self.documents, "cleaned": self.cleaned, "up_to_date_documents": self.up_to_date,
+                "failed_documents": self.failed_documents, "ran": dict(self.ran), "up_to_date": dict(self.skipped),
+                "failed": self.failed, "skipped": {s.path: s.reason for s in self.not_inputs},
+                "removed": self.removed, "luigi_status": self.luigi_status,
                 "luigi_ran": [[family, list(stems)] for family, stems in self.luigi_ran]}
 
     def write_json(self, path: Path) -> None:
         store.write_text_atomic(Path(path), json.dumps(self.to_json(), ensure_ascii=False, indent=1))
 
     def lines(self) -> list[str]:
-        out = [f"documents: {len(self.docs)}, failed: {len(self.failed)}, removed (source gone): {len(self.removed)}"]
+        out = [f"documents: {self.documents}, cleaned: {self.cleaned}, up to date: {self.up_to_date}, "
+               f"failed: {self.failed_documents}; not inputs (skipped): {len(self.not_inputs)}, "
+               f"removed (source gone): {len(self.removed)}"]
         for stage in STAGES:
             out.append(f"  {stage:<11} ran {self.ran[stage]:>5}   up to date {self.skipped[stage]:>5}")
         out += [f"FAILED {reason}" for reason in self.failed.values()]
+        out += [f"SKIPPED {s.reason}" for s in self.not_inputs]
         out += [f"removed outputs of vanished source: {stem}" for stem in self.removed]
         out += [f"catalogue: {self.catalogue}"] if self.catalogue else []
         return out
 
 
-def discover(input_dir: Path) -> tuple[list[Doc], list[Problem]]:
-    """Every regular file in the folder (not hidden) is a document, named by its stem."""
-    if not input_dir.is_dir():
-        raise FileNotFoundError(f"{input_dir}: input folder does not exist")
-    docs, problems, seen = [], [], {}
-    for path in sorted(input_dir.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        stem = path.stem
-        if stem in seen:
-            problems.append(Problem(str(path), f"{path}: same output name '{stem}.md' as {seen[stem]}; skipped"))
-            continue
-        try:
-            digest = store.sha256_file(path)
-        except OSError as exc:
-            problems.append(Problem(str(path), f"{path}: cannot read: {exc.strerror or exc}"))
-            continue
-        seen[stem] = path
-        docs.append(Doc(stem, str(path), digest))
-    return docs, problems
+def discover(input_dir: Path, output_dir: Path | None = None) -> tuple[list[Doc], list[Problem]]:
+    """The documents of the input folder and the inputs that cannot be read (see pipeline.listing)."""
+    listing = list_inputs(Path(input_dir), output_dir)
+    return listing.docs, listing.problems
 
 
 def prune(output_dir: Path, docs: list[Doc]) -> list[str]:
-    """Remove the outputs of documents whose source is gone; return their stems."""
-    current = {d.stem for d in docs}
-    gone = sorted(store.known_stems(output_dir) - current)
-    for stem in gone:
-        store.remove_document(output_dir, stem)
+    """Remove the outputs of documents whose source is gone (only files the tool wrote); return the names
+    of those whose report and record went (a document that never got a report leaves only its state)."""
+    names = {d.stem for d in docs}
+    current = {store.safe_name(name) for name in names}
+    gone = []
+    for folder, name in sorted(store.state_names(output_dir).items()):
+        if folder in current:
+            continue
+        if name in names:  # a state folder of an older naming: the document itself is still here
+            store.remove_document(output_dir, folder, None)
+            continue
+        if store.remove_document(output_dir, folder, name):
+            gone.append(name)
     return gone
 
 
@@ -113,10 +122,33 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
 
     count = 0
     for doc in docs:
+        if store.published_path(output_dir, doc).exists() and store.report_path(output_dir, doc.stem).exists():
+            continue
         state = store.state_path(output_dir, doc, STAGES[-1])
-        if not store.report_path(output_dir, doc.stem).exists() and state.exists():
-            publish(output_dir, doc, store.read_json(state))
-            count += 1
+        if state.exists():
+            with contextlib.suppress(OSError):  # a path taken by another file: its render reports why
+                publish(output_dir, doc, store.read_json(state))
+                count += 1
+    return count
+
+
+def retry_failed_shards(output_dir: Path, units) -> int:
+    """Forget the done-marker of every shard in which a document failed, so the next run retries it.
+
+    A shard writes its marker even when a document failed (the later stages of
+    the same run still run for the others), listing the failed documents in it.
+    """
+    count = 0
+    for unit in units:
+        if len(unit) < 2:
+            continue
+        docs = [Doc(*d) for d in unit]
+        for stage in STAGES:
+            marker = store.shard_marker(output_dir, docs, stage)
+            with contextlib.suppress(OSError):
+                if marker.stat().st_size:
+                    marker.unlink()
+                    count += 1
     return count
 
 
@@ -223,20 +255,38 @@ def check_writable(output_dir: Path) -> None:
     """Fail early, with the reason, when the output folder cannot take a file."""
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        probe = output_dir / f".write-probe-{os.getpid()}.tmp"
+        probe = output_dir / f"{store.TMP_PREFIX}probe-{os.getpid()}{store.TMP_SUFFIX}"
         store.write_bytes_atomic(probe, b"x" * 4096)
         probe.unlink()
     except OSError as exc:
         raise OutputError(f"{output_dir}: output folder is not writable: {exc.strerror or exc}") from exc
 
 
+@contextlib.contextmanager
+def holding_folder(output_dir: Path):
+    """Hold the output folder (a shared lock) for the run; yield True when no other run holds it."""
+    path = store.lock_path(output_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, store.file_mode())
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except OSError:
+            alone = False
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield alone
+    finally:
+        os.close(fd)
+
+
 def sweep_temporary_files(output_dir: Path, older_than: float | None = None) -> int:
-    """Remove temporary files left by a killed run (older than any live write)."""
+    """Remove temporary files of the tool's own naming left by a killed run (those older than any live write)."""
     older_than = STALE_TMP_SECONDS if older_than is None else older_than
     now, removed = time.time(), 0
-    for path in output_dir.rglob(".*.tmp"):
+    for path in output_dir.rglob(f"{store.TMP_PREFIX}*{store.TMP_SUFFIX}"):
         try:
-            if now - path.stat().st_mtime >= older_than:
+            if store.is_temporary(path) and now - path.lstat().st_mtime >= older_than:
                 path.unlink()
                 removed += 1
         except OSError:
@@ -244,43 +294,94 @@ def sweep_temporary_files(output_dir: Path, older_than: float | None = None) -> 
     return removed
 
 
-def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int | None = None,
-          scheduler_url: str | None = None, progress_seconds: float = 0,
-          catalogue_parquet: bool = False) -> RunSummary:
-    """Clean every document of input_dir into output_dir; only what changed runs.
+class SchedulerUnreachable(OSError):
+    """--scheduler-url names no scheduler that answers."""
 
-    shard_size None picks one automatically (auto_shard_size); progress_seconds > 0
-    prints a line of counts to stderr at that interval while Luigi runs.
-    """
-    docs, problems = discover(Path(input_dir))
-    output_dir = Path(output_dir)
-    check_writable(output_dir)
-    sweep_temporary_files(output_dir)
-    summary = RunSummary(docs=docs, removed=prune(output_dir, docs))
-    republish_missing_reports(output_dir, docs)
-    before = snapshot(output_dir, docs)
-    if docs:
-        size = shard_size or auto_shard_size(len(docs), workers)
-        with Progress(output_dir, docs, progress_seconds):
-            result = build(make_units(docs, size), output_dir, workers, scheduler_url,
-                           warm=not all(before.values()))
-        summary.luigi_status = result.status.name
-        summary.luigi_ran = completed_tasks(result)
-    after = snapshot(output_dir, docs)
+
+def check_scheduler(url: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
+    """Fail within seconds, with one line, when the scheduler cannot be reached (Luigi would retry for a minute)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise SchedulerUnreachable(f"--scheduler-url {url}: not a URL (e.g. http://host:8082/)")
+    port = parts.port or (443 if parts.scheme == "https" else 8082)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise SchedulerUnreachable(f"--scheduler-url {url}: cannot reach the scheduler: "
+                                   f"{exc.strerror or exc}") from exc
+
+
+class ExpectedFailures(logging.Filter):
+    """Drops Luigi's traceback of a document that failed for a reason the summary states in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .execute import DocumentFailed
+
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DocumentFailed)
+
+
+def quiet_failures(debug: bool) -> None:
+    """Expected failures print one line each (in the summary); --debug keeps Luigi's tracebacks."""
+    logger = logging.getLogger("luigi-interface")
+    for old in [f for f in logger.filters if isinstance(f, ExpectedFailures)]:
+        logger.removeFilter(old)
+    if not debug:
+        logger.addFilter(ExpectedFailures())
+
+
+def count_documents(summary: RunSummary, output_dir: Path, before, after) -> None:
+    """Stage counts, and each document as cleaned now, up to date already, or failed."""
     for (stem, stage), existed in before.items():
         if existed:
             summary.skipped[stage] += 1
         elif after[(stem, stage)]:
             summary.ran[stage] += 1
-    for doc in docs:
+    for doc in summary.docs:
         reason = failure_reason(output_dir, doc)
+        final = (doc.stem, STAGES[-1])
         if reason:
             summary.failed[doc.stem] = reason
-        elif not after[(doc.stem, STAGES[-1])]:
+        elif before[final]:
+            summary.up_to_date += 1
+        elif after[final]:
+            summary.cleaned += 1
+        else:
             summary.failed[doc.stem] = f"{doc.path}: did not finish (Luigi status {summary.luigi_status})"
-    for problem in problems:
+    for problem in summary.problems:
         summary.failed[problem.path] = problem.reason
-    from . import catalogue  # the corpus-level step over the finished documents
 
-    catalogue.add_to_summary(summary, Path(input_dir), output_dir, problems, parquet=catalogue_parquet)
+
+def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int | None = None,
+          scheduler_url: str | None = None, progress_seconds: float = 0,
+          catalogue_parquet: bool = False, debug: bool = False) -> RunSummary:
+    """Clean every document of input_dir into output_dir; only what changed runs.
+
+    shard_size None picks one automatically (auto_shard_size); progress_seconds > 0
+    prints a line of counts to stderr at that interval while Luigi runs.
+    """
+    output_dir = Path(output_dir)
+    listing: Listing = list_inputs(Path(input_dir), output_dir)
+    if scheduler_url:
+        check_scheduler(scheduler_url)
+    check_writable(output_dir)
+    docs = listing.docs
+    with holding_folder(output_dir) as alone:
+        sweep_temporary_files(output_dir, 0.0 if alone else None)
+        summary = RunSummary(docs=docs, problems=listing.problems, not_inputs=listing.skipped,
+                             removed=prune(output_dir, docs))
+        republish_missing_reports(output_dir, docs)
+        before = snapshot(output_dir, docs)
+        if docs:
+            units = make_units(docs, shard_size or auto_shard_size(len(docs), workers))
+            retry_failed_shards(output_dir, units)
+            quiet_failures(debug)
+            with Progress(output_dir, docs, progress_seconds):
+                result = build(units, output_dir, workers, scheduler_url, warm=not all(before.values()))
+            summary.luigi_status = result.status.name
+            summary.luigi_ran = completed_tasks(result)
+        count_documents(summary, output_dir, before, snapshot(output_dir, docs))
+        from . import catalogue  # the corpus-level step over the finished documents
+
+        catalogue.add_to_summary(summary, Path(input_dir), output_dir, listing.problems, parquet=catalogue_parquet)
     return summary

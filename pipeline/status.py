@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import rules, store
-from .runner import discover, failure_reason
+from .listing import list_inputs
+from .runner import failure_reason
 from .stages import SHARED_MODULES, STAGES, stage_module
 from .store import Doc
 
-STATES = ("up-to-date", "stale", "new", "failed", "gone")
+STATES = ("up-to-date", "stale", "new", "failed", "gone", "skipped")
 
 
 @dataclass
@@ -59,9 +60,13 @@ def stale_reason(output_dir: Path, doc: Doc, stage: str) -> str:
     old = previous_result(output_dir, doc, stage)
     if old is None:
         return f"stage '{stage}' has no result (an earlier run stopped before it); reruns from '{stage}' on"
-    old_sha = store.read_json(old).get("source_sha256", "")
+    old_state = store.read_json(old)
+    old_sha = old_state.get("source_sha256", "")
     if old_sha != doc.sha256:
         return (f"source changed (sha256 {old_sha[:12]}… → {doc.sha256[:12]}…); reruns every stage")
+    old_source = old_state.get("meta", {}).get("source", doc.path)
+    if stage == STAGES[-1] and old_source != doc.path:
+        return f"source moved ({old_source} → {doc.path}); reruns '{stage}' (its front matter states the source)"
     files = changed_files(stage, old.stat().st_mtime)
     what = f" ({', '.join(files)} changed since its last result)" if files else ""
     return f"code or rules of stage '{stage}' changed{what}; reruns from '{stage}' on"
@@ -82,11 +87,13 @@ def doc_status(output_dir: Path, doc: Doc) -> DocStatus:
 
 
 def document_status(input_dir: Path, output_dir: Path) -> list[DocStatus]:
-    docs, problems = discover(Path(input_dir))
     output_dir = Path(output_dir)
-    rows = [DocStatus(Path(p.path).name, "failed", p.reason) for p in problems]
-    rows += [doc_status(output_dir, doc) for doc in docs]
-    gone = sorted(store.known_stems(output_dir) - {d.stem for d in docs}) if output_dir.is_dir() else []
-    rows += [DocStatus(stem, "gone", "source no longer in the input folder; the next run removes its outputs")
-             for stem in gone]
+    listing = list_inputs(Path(input_dir), output_dir)
+    rows = [DocStatus(p.name or p.path, "failed", p.reason) for p in listing.problems]
+    rows += [doc_status(output_dir, doc) for doc in listing.docs]
+    current = {store.safe_name(d.stem) for d in listing.docs} | {store.safe_name(p.name) for p in listing.problems}
+    gone = sorted(name for folder, name in store.state_names(output_dir).items() if folder not in current)
+    rows += [DocStatus(name, "gone", "source no longer in the input folder; the next run removes its outputs")
+             for name in gone]
+    rows += [DocStatus(s.path, "skipped", s.reason) for s in listing.skipped]
     return rows

@@ -2,17 +2,29 @@
 
 Layout under the output folder:
 
-    <stem>.md                 the cleaned report
-    <stem>.changes.jsonl      every edit of every stage, in order
-    .state/<stem>/<stage>-<key>.json        one stage's result for one document
-    .state/<stem>/<stage>-<key>.error.json  why that stage failed on that document
-    .state/_shards/<stage>-<key>.done       a shard of documents finished a stage
+    <name>.md                 the cleaned report (<name>: the input's relative path without extension)
+    <name>.changes.jsonl      every edit of every stage, in order
+    .state/<dir>/<stage>-<key>.json        one stage's result for one document
+    .state/<dir>/<stage>-<key>.error.json  why that stage failed on that document
+    .state/<dir>/published-<key>           the report and record of that final key are in place
+    .state/_shards/<stage>-<key>.done       a shard of documents finished a stage (lists its failures)
+    .state/run.lock                         held (shared) by every run of this folder
+
+<dir> is the name made one safe folder name (`safe_name`); a report file name
+over NAME_BYTES bytes is shortened to a prefix and a hash (`short_leaf`), so a
+long scraped title never fails with "File name too long".
 
 A key is chained: sha256(previous key, stage name, stage fingerprint), the
 first link being the sha256 of the source bytes. The fingerprint hashes the
 stage's code and rule files, so an edited source reruns its own chain and an
-edited rule file reruns its stage and everything after it. Deciding that a
-stage is done is one stat of a path that contains the key.
+edited rule file reruns its stage and everything after it. The last stage's
+key also holds the source's path, which its front matter states, so a moved
+input folder renders again. Deciding that a stage is done is one stat of a
+path that contains the key.
+
+Only files of the tool's own naming are ever removed or overwritten: a report
+or record in the output folder is ours when its document's state folder says
+it was published (`owns_report`); temporaries are named `.gwr-*.tmp`.
 """
 
 from __future__ import annotations
@@ -32,12 +44,20 @@ from .stages import STAGES, stage_fingerprint
 
 STATE_DIR = ".state"
 SHARD_DIR = "_shards"
+LOCK_NAME = "run.lock"
 KEY_CHARS = 20
+# A file name of at most this many UTF-8 bytes stays as it is; with `.changes.jsonl` it is within the
+# 255 bytes filesystems allow. Longer names become a prefix and a hash of the whole name.
+NAME_BYTES = 200
+HASH_CHARS = 16
+TMP_PREFIX, TMP_SUFFIX = ".gwr-", ".tmp"
+PUBLISHED = "published-"
+ESCAPES = {"%": "%25", "/": "%2F", "~": "%7E"}
 
 
 @dataclass(frozen=True)
 class Doc:
-    """One input document: its stem (output name), path and content hash."""
+    """One input document: its name (relative path without extension; `stem` for short), path and content hash."""
 
     stem: str
     path: str
@@ -65,45 +85,145 @@ def chain_keys(source_sha: str) -> dict[str, str]:
     return keys
 
 
+def doc_key(doc: Doc, stage: str) -> str:
+    """A stage's key for this document; the last stage's also holds the source path its front matter states."""
+    key = chain_keys(doc.sha256)[stage]
+    if stage != STAGES[-1]:
+        return key
+    return hashlib.sha256(f"{key}\0{doc.path}".encode()).hexdigest()[:KEY_CHARS]
+
+
+def shorten(name: str) -> str:
+    """A name of at most NAME_BYTES bytes: itself, or its longest prefix that fits and a hash of it all."""
+    if len(name.encode("utf-8")) <= NAME_BYTES:
+        return name
+    room = NAME_BYTES - HASH_CHARS - 1
+    prefix = name.encode("utf-8")[:room].decode("utf-8", "ignore")
+    return f"{prefix}~{hashlib.sha256(name.encode('utf-8')).hexdigest()[:HASH_CHARS]}"
+
+
+def safe_name(name: str) -> str:
+    """A document's name as one file name, different for different names (`/`, `%`, `~` escaped, then shortened)."""
+    return shorten("".join(ESCAPES.get(c, c) for c in name))
+
+
+def short_leaf(name: str) -> str:
+    """A document's output path without extension: its folders as in the input, a long last part shortened."""
+    folder, _, leaf = name.rpartition("/")
+    return f"{folder}/{shorten(leaf)}" if folder else shorten(leaf)
+
+
 def doc_dir(output_dir: Path, stem: str) -> Path:
-    return output_dir / STATE_DIR / stem
+    return output_dir / STATE_DIR / safe_name(stem)
 
 
 def state_path(output_dir: Path, doc: Doc, stage: str) -> Path:
-    return doc_dir(output_dir, doc.stem) / f"{stage}-{chain_keys(doc.sha256)[stage]}.json"
+    return doc_dir(output_dir, doc.stem) / f"{stage}-{doc_key(doc, stage)}.json"
 
 
 def error_path(output_dir: Path, doc: Doc, stage: str) -> Path:
-    return doc_dir(output_dir, doc.stem) / f"{stage}-{chain_keys(doc.sha256)[stage]}.error.json"
+    return doc_dir(output_dir, doc.stem) / f"{stage}-{doc_key(doc, stage)}.error.json"
+
+
+def published_path(output_dir: Path, doc: Doc) -> Path:
+    """Present when the report and record of the document's current final key are in place."""
+    return doc_dir(output_dir, doc.stem) / f"{PUBLISHED}{doc_key(doc, STAGES[-1])}"
 
 
 def shard_marker(output_dir: Path, docs: Iterable[Doc], stage: str) -> Path:
-    joined = "\0".join(f"{d.stem}\0{chain_keys(d.sha256)[stage]}" for d in docs)
+    joined = "\0".join(f"{d.stem}\0{doc_key(d, stage)}" for d in docs)
     digest = hashlib.sha256(joined.encode()).hexdigest()[:KEY_CHARS]
     return output_dir / STATE_DIR / SHARD_DIR / f"{stage}-{digest}.done"
 
 
+def lock_path(output_dir: Path) -> Path:
+    return output_dir / STATE_DIR / LOCK_NAME
+
+
 def report_path(output_dir: Path, stem: str) -> Path:
-    return output_dir / f"{stem}.md"
+    return output_dir / f"{short_leaf(stem)}.md"
 
 
 def changes_path(output_dir: Path, stem: str) -> Path:
-    return output_dir / f"{stem}.changes.jsonl"
+    return output_dir / f"{short_leaf(stem)}.changes.jsonl"
+
+
+@cache
+def file_mode() -> int:
+    """The mode a new file gets from the umask (mkstemp's temporaries are 0600 whatever it is)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def is_temporary(path: Path) -> bool:
+    """A temporary file of the tool's own naming."""
+    return path.name.startswith(TMP_PREFIX) and path.name.endswith(TMP_SUFFIX)
+
+
+def write_temporary(path: Path, data: bytes) -> str:
+    """The data in a new temporary file beside `path`, flushed to disk; returns its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX, suffix=TMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), file_mode())
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = write_temporary(path, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def keep_old(path: Path) -> str | None:
+    """A second name for the file now at `path` (a hard link, else a copy), so it can be put back."""
+    if not path.exists():
+        return None
+    backup = tempfile.mktemp(dir=path.parent, prefix=TMP_PREFIX, suffix=TMP_SUFFIX)
+    try:
+        os.link(path, backup)
+    except OSError:
+        shutil.copy2(path, backup)
+    return backup
+
+
+def write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Replace several files as one: on any error each keeps its old content (or stays absent)."""
+    temps: list[str] = []
+    backups: list[str | None] = []
+    try:
+        for path, data in files:
+            temps.append(write_temporary(path, data))
+        backups = [keep_old(path) for path, _ in files]
+        replaced: list[int] = []
+        try:
+            for i, ((path, _), tmp) in enumerate(zip(files, temps, strict=True)):
+                os.replace(tmp, path)
+                replaced.append(i)
+        except BaseException:
+            for i in replaced:
+                path, backup = files[i][0], backups[i]
+                if backup is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.replace(backup, path)
+                    backups[i] = None
+            raise
+    finally:
+        for leftover in [*temps, *(b for b in backups if b)]:
+            Path(leftover).unlink(missing_ok=True)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -128,18 +248,53 @@ def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def known_stems(output_dir: Path) -> set[str]:
-    """Stems that have state or a report in the output folder."""
-    stems = set()
+def mark_published(output_dir: Path, doc: Doc) -> None:
+    """Say that this document's report and record are ours and current (older marks go)."""
+    marker = published_path(output_dir, doc)
+    write_text_atomic(marker, doc.stem)
+    for old in marker.parent.glob(f"{PUBLISHED}*"):
+        if old != marker:
+            old.unlink(missing_ok=True)
+
+
+def owns_report(output_dir: Path, stem: str) -> bool:
+    """The report and record of this name were written by the tool (published, or rendered by an earlier version)."""
+    folder = doc_dir(output_dir, stem)
+    return folder.is_dir() and any(p.name.startswith(PUBLISHED) or (p.name.startswith(f"{STAGES[-1]}-")
+                                                                    and not p.name.endswith(".error.json"))
+                                   for p in folder.iterdir())
+
+
+def state_names(output_dir: Path) -> dict[str, str]:
+    """Document name by state folder, for every document that has state in the output folder."""
     state = output_dir / STATE_DIR
-    if state.is_dir():
-        stems |= {p.name for p in state.iterdir() if p.is_dir() and p.name != SHARD_DIR}
-    stems |= {p.name[:-3] for p in output_dir.glob("*.md")}
-    return stems
+    if not state.is_dir():
+        return {}
+    return {p.name: name_of_state(p) for p in state.iterdir() if p.is_dir() and p.name != SHARD_DIR}
 
 
-def remove_document(output_dir: Path, stem: str) -> None:
-    """Remove every output of a document whose source has disappeared."""
-    shutil.rmtree(doc_dir(output_dir, stem), ignore_errors=True)
-    for path in (report_path(output_dir, stem), changes_path(output_dir, stem)):
-        path.unlink(missing_ok=True)
+def name_of_state(folder: Path) -> str:
+    """The document a state folder belongs to, as its files record it (the folder name for older states)."""
+    for path in sorted(folder.iterdir()):
+        try:
+            if path.name.startswith(PUBLISHED):
+                return path.read_text(encoding="utf-8")
+            if path.suffix == ".json":
+                return str(read_json(path)["stem"])
+        except (OSError, ValueError, KeyError):
+            continue
+    return folder.name
+
+
+def remove_document(output_dir: Path, folder: str, stem: str | None) -> bool:
+    """Remove a state folder of a document whose source has disappeared, and its report and record if ours.
+
+    `stem` None: only the state folder (its document is still an input, under another folder name).
+    Returns whether a report and record of the tool's were removed.
+    """
+    ours = stem is not None and owns_report(output_dir, stem)
+    if ours:
+        for path in (report_path(output_dir, stem), changes_path(output_dir, stem)):
+            path.unlink(missing_ok=True)
+    shutil.rmtree(output_dir / STATE_DIR / folder, ignore_errors=True)
+    return ours

@@ -42,14 +42,18 @@ class StageTask(luigi.Task):
         if len(docs) == 1:
             execute.run_stage(self.stage, docs[0], out)
             return
+        failed = []
         for doc in docs:  # a shard: one failed document must not stop the others
             if self.previous is not None and not execute.is_done(out, doc, self.previous.stage):
+                failed.append(doc.stem)
                 continue
             try:
                 execute.run_stage(self.stage, doc, out)
             except execute.DocumentFailed:
-                continue
-        store.write_text_atomic(Path(self.output().path), "")
+                failed.append(doc.stem)
+        # The marker lets this run's later stages go on for the others; one that lists failed
+        # documents is forgotten at the start of the next run (runner.retry_failed_shards).
+        store.write_text_atomic(Path(self.output().path), "".join(f"{name}\n" for name in failed))
 
 
 class Extract(StageTask):

@@ -40,7 +40,7 @@ def test_clean_reads_gb18030_and_traditional_big5_into_simplified_utf8(tmp_path:
     big5 = (tmp_path / "out" / "big5.md").read_text(encoding="utf-8")
     assert "encoding: big5" in big5
     assert "现在，我代表市人民政府向大会报告工作" in big5
-    assert "documents: 3, failed: 0" in result.stdout
+    assert "documents: 3, cleaned: 3, up to date: 0, failed: 0;" in result.stdout
 
 
 def test_a_missing_input_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import checks, execute, runner, status, store
+from pipeline import checks, execute, listing, runner, status, store
 
 from .conftest import ROOT, SEEDS
 
@@ -49,8 +49,10 @@ def bad_folder(root: Path) -> Path:
 
 EXPECTED_FAILURES = {
     "empty": "empty file", "report": "PDF", "archive": "ZIP", "image": "PNG",
-    "noise": "do not decode", "huge": "MB", "dangling": "cannot read",
+    "noise": "do not decode", "huge": "MB",
 }
+# Not inputs: a link out of the input folder is never read, a link to nothing is no file.
+EXPECTED_SKIPPED = {"linked": "outside the input folder", "dangling": "a symbolic link to nothing"}
 
 
 def test_every_bad_input_fails_alone_with_a_one_line_reason(tmp_path: Path) -> None:
@@ -61,8 +63,13 @@ def test_every_bad_input_fails_alone_with_a_one_line_reason(tmp_path: Path) -> N
     for stem, words in EXPECTED_FAILURES.items():
         reason = failed[stem]
         assert words in reason and "\n" not in reason and stem in reason
-    for name in [p.stem for p in SEEDS.iterdir()] + ["mixed", "english", "政府 工作报告 copy", "linked"]:
+    for name in [p.stem for p in SEEDS.iterdir()] + ["mixed", "english", "政府 工作报告 copy"]:
         assert (out / f"{name}.md").exists(), name
+    skipped = {Path(s.path).stem: s.reason for s in summary.not_inputs}
+    assert set(skipped) == set(EXPECTED_SKIPPED)
+    for stem, words in EXPECTED_SKIPPED.items():
+        assert words in skipped[stem] and "\n" not in skipped[stem] and stem in skipped[stem]
+        assert not (out / f"{stem}.md").exists()
     assert "flags: [mixed-encodings" in (out / "mixed.md").read_text(encoding="utf-8")
     assert "not-chinese-text" in (out / "english.md").read_text(encoding="utf-8")
     rows = {r.stem: r for r in status.document_status(src, out)}
@@ -76,7 +83,7 @@ def test_the_exit_code_says_something_failed(tmp_path: Path) -> None:
     result = cli("clean", "--input", str(src), "--output", str(tmp_path / "out"))
     assert result.returncode == 1
     assert f"FAILED {src / 'empty.txt'}: decode failed: empty file" in result.stdout
-    assert "documents: 6, failed: 1" in result.stdout
+    assert "documents: 6, cleaned: 5, up to date: 0, failed: 1;" in result.stdout
 
 
 def test_an_unreadable_file_is_reported_and_the_rest_processed(tmp_path: Path, monkeypatch) -> None:
@@ -86,14 +93,14 @@ def test_an_unreadable_file_is_reported_and_the_rest_processed(tmp_path: Path, m
     locked.write_text(SAMPLE, encoding="utf-8")
     locked.chmod(0)
     if os.access(locked, os.R_OK):  # root reads anything: make the read fail the way the OS would
-        real = store.sha256_file
+        real = listing.sha256_source
 
         def refuse(path: Path) -> str:
             if Path(path) == locked:
                 raise PermissionError(errno.EACCES, "Permission denied", str(path))
             return real(path)
 
-        monkeypatch.setattr(store, "sha256_file", refuse)
+        monkeypatch.setattr(listing, "sha256_source", refuse)
     summary = runner.clean(src, tmp_path / "out")
     assert summary.failed == {str(locked): f"{locked}: cannot read: Permission denied"}
     assert len(list((tmp_path / "out").glob("*.md"))) == 5

@@ -1,0 +1,224 @@
+"""Listing the input folder: which entries are documents, and why the others are not.
+
+The one place that decides what the tool reads. An input is a regular file
+inside the input folder, searched recursively: hidden files and folders and
+the output folder (when it lies inside the input) are left out silently;
+symbolic links that lead out of the folder or to nothing, links to folders,
+FIFOs, devices and sockets, and names that are not UTF-8 are skipped with a
+one-line note. A document's name is its path relative to the input folder
+without the extension (`湖南/2021/a`), so the same stem in two folders is two
+documents. Reading a source (`read_source`) opens it without blocking and
+checks again that it is a regular file within the size limit, so a FIFO or a
+device swapped in after the listing cannot hang a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from . import rules
+from .store import Doc
+
+READ_CHUNK = 1 << 20
+
+
+class FolderError(ValueError):
+    """The input and output folders cannot work together (the same folder, or the input inside the output)."""
+
+
+class SourceError(OSError):
+    """A source cannot be read as a document (not a regular file, too large, changed); str() says why."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An input that is a document but cannot be read (its `reason` names the file)."""
+
+    path: str
+    reason: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of the input folder that is not an input (its `reason` names it)."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Listing:
+    docs: list[Doc] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@cache
+def max_bytes() -> int:
+    """The size limit of one source (decode.toml `limits.max_megabytes`)."""
+    return int(rules.load("decode.toml")["limits"]["max_megabytes"] * 1_000_000)
+
+
+def too_large(size: int) -> str | None:
+    if size <= max_bytes():
+        return None
+    return (f"file is {size / 1e6:.1f} MB, more than any report "
+            f"({max_bytes() // 1_000_000} MB limit in decode.toml); not read")
+
+
+def kind_of(mode: int) -> str:
+    """What a non-regular entry is, in words."""
+    for test, words in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                        (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def check_folders(input_dir: Path, output_dir: Path) -> None:
+    """Refuse an output folder that is the input folder or holds it: outputs would overwrite or become inputs.
+
+    An output folder inside the input folder is allowed: the listing leaves it out.
+    """
+    inp, out = Path(input_dir).resolve(), Path(output_dir).resolve()
+    if inp == out:
+        raise FolderError(f"--output {output_dir} is the input folder {input_dir}: reports would overwrite "
+                          f"sources and be read back as inputs; choose another output folder")
+    if inp.is_relative_to(out):
+        raise FolderError(f"--input {input_dir} lies inside --output {output_dir}: choose an output folder "
+                          f"outside the input folder")
+
+
+def document_name(relative: Path) -> str:
+    """A document's name: its path relative to the input folder, without the extension, with `/`."""
+    return relative.with_name(relative.stem).as_posix() if relative.suffix else relative.as_posix()
+
+
+def utf8_name(name: str) -> bool:
+    """A file name that came from valid UTF-8 (os gives undecodable bytes as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def read_source(path: str | Path, expected_sha256: str | None = None) -> bytes:
+    """The bytes of a source, read without following it into a FIFO or device; checked against its listed hash.
+
+    A source rewritten between the listing and this read fails ("changed while
+    being read"): the next run lists its new hash and cleans it properly.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(f"{path}: {kind_of(info.st_mode)}, not a regular file; not read")
+        large = too_large(info.st_size)
+        if large:
+            raise SourceError(f"{path}: {large}")
+        chunks = []
+        while chunk := os.read(fd, READ_CHUNK):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
+        raise SourceError(f"{path}: changed while being read (its bytes no longer match the sha256 listed at "
+                          f"the start of the run); the next run cleans it again")
+    return data
+
+
+def sha256_source(path: Path) -> str:
+    """The sha256 of a source, read the way `read_source` reads it (never a FIFO or device)."""
+    return hashlib.sha256(read_source(path)).hexdigest()
+
+
+def link_target(path: Path, root: Path, excluded: Path | None) -> tuple[Path | None, str]:
+    """Where a symbolic link leads when it is a usable input, else (None, why it is skipped)."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None, f"{path}: a symbolic link to nothing ({os.readlink(path)}); skipped"
+    if not target.is_relative_to(root) or (excluded is not None and target.is_relative_to(excluded)):
+        return None, f"{path}: a symbolic link to {target}, outside the input folder; not read"
+    mode = target.stat().st_mode
+    if not stat.S_ISREG(mode):
+        return None, f"{path}: a symbolic link to {kind_of(mode)} ({target}); not read"
+    return target, ""
+
+
+def walk(folder: Path, excluded: Path | None) -> list[os.DirEntry]:
+    """Every non-hidden entry under a folder, depth first in name order, without entering links or `excluded`."""
+    entries = []
+    with os.scandir(folder) as it:
+        listed = sorted(it, key=lambda e: e.name)
+    for entry in listed:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if excluded is None or Path(entry.path).resolve() != excluded:
+                entries += walk(Path(entry.path), excluded)
+            continue
+        entries.append(entry)
+    return entries
+
+
+def classify(entry: os.DirEntry, input_dir: Path, root: Path, excluded: Path | None) -> Skipped | Path:
+    """The entry's path when it is an input, else why it is skipped."""
+    path = Path(entry.path)
+    if not utf8_name(entry.name):
+        shown = os.fsencode(entry.name).decode("utf-8", "backslashreplace")
+        return Skipped(str(path.parent / shown), f"{path.parent / shown}: the file name is not UTF-8; "
+                                                 f"rename it to read it")
+    info = entry.stat(follow_symlinks=False)
+    if stat.S_ISLNK(info.st_mode):
+        target, why = link_target(path, root, excluded)
+        if target is None:
+            return Skipped(str(path), why)
+        if target.is_dir():
+            return Skipped(str(path), f"{path}: a symbolic link to a folder; not followed")
+        return path
+    if not stat.S_ISREG(info.st_mode):
+        return Skipped(str(path), f"{path}: {kind_of(info.st_mode)}, not a regular file; not read")
+    return path
+
+
+def list_inputs(input_dir: Path, output_dir: Path | None = None) -> Listing:
+    """The documents of the input folder (sorted by name), the inputs that cannot be read, and the skipped entries."""
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise FileNotFoundError(f"{input_dir}: input folder does not exist")
+    if output_dir is not None:
+        check_folders(input_dir, output_dir)
+    root = input_dir.resolve()
+    excluded = Path(output_dir).resolve() if output_dir is not None else None
+    listing, seen = Listing(), {}
+    for entry in walk(input_dir, excluded):
+        found = classify(entry, input_dir, root, excluded)
+        if isinstance(found, Skipped):
+            listing.skipped.append(found)
+            continue
+        name = document_name(found.relative_to(input_dir))
+        if name in seen:
+            listing.problems.append(Problem(str(found), f"{found}: same document name '{name}' as {seen[name]} "
+                                                        f"(one report per name); skipped", name))
+            continue
+        seen[name] = found
+        try:
+            digest = sha256_source(found)
+        except SourceError as exc:
+            listing.problems.append(Problem(str(found), str(exc), name))
+            continue
+        except OSError as exc:
+            listing.problems.append(Problem(str(found), f"{found}: cannot read: {exc.strerror or exc}", name))
+            continue
+        listing.docs.append(Doc(name, str(found), digest))
+    return listing
