@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from . import catalogue
+from . import catalogue, store
 from .published import plain_text, split_report
 
 FORMATS = ("jsonl", "txt")
@@ -104,7 +104,7 @@ def export_jsonl(output_dir: Path, target: Path, best_copies_only: bool = False)
 
 
 def txt_name(name: str) -> str:
-    return f"{name}.txt"
+    return f"{store.short_leaf(name)}.txt"  # a long name shortened as its report's is
 
 
 def export_txt(output_dir: Path, folder: Path, best_copies_only: bool = False) -> int:
