@@ -93,9 +93,10 @@ def prune(output_dir: Path, docs: list[Doc]) -> list[str]:
     names = {d.stem for d in docs}
     current = {store.safe_name(name) for name in names}
     gone = []
-    for folder, name in sorted(store.state_names(output_dir).items()):
+    for folder in store.state_folders(output_dir):
         if folder in current:
             continue
+        name = store.name_of_state(output_dir, folder)
         if name in names:  # a state folder of an older naming: the document itself is still here
             store.remove_document(output_dir, folder, None)
             continue

@@ -92,7 +92,8 @@ def document_status(input_dir: Path, output_dir: Path) -> list[DocStatus]:
     rows = [DocStatus(p.name or p.path, "failed", p.reason) for p in listing.problems]
     rows += [doc_status(output_dir, doc) for doc in listing.docs]
     current = {store.safe_name(d.stem) for d in listing.docs} | {store.safe_name(p.name) for p in listing.problems}
-    gone = sorted(name for folder, name in store.state_names(output_dir).items() if folder not in current)
+    gone = sorted(store.name_of_state(output_dir, folder) for folder in store.state_folders(output_dir)
+                  if folder not in current)
     rows += [DocStatus(name, "gone", "source no longer in the input folder; the next run removes its outputs")
              for name in gone]
     rows += [DocStatus(s.path, "skipped", s.reason) for s in listing.skipped]

@@ -265,17 +265,22 @@ def owns_report(output_dir: Path, stem: str) -> bool:
                                    for p in folder.iterdir())
 
 
-def state_names(output_dir: Path) -> dict[str, str]:
-    """Document name by state folder, for every document that has state in the output folder."""
+def state_folders(output_dir: Path) -> list[str]:
+    """The state folder of every document that has state in the output folder (one listing, nothing read)."""
     state = output_dir / STATE_DIR
     if not state.is_dir():
-        return {}
-    return {p.name: name_of_state(p) for p in state.iterdir() if p.is_dir() and p.name != SHARD_DIR}
+        return []
+    return sorted(p.name for p in state.iterdir() if p.is_dir() and p.name != SHARD_DIR)
 
 
-def name_of_state(folder: Path) -> str:
-    """The document a state folder belongs to, as its files record it (the folder name for older states)."""
-    for path in sorted(folder.iterdir()):
+def name_of_state(output_dir: Path, folder: str) -> str:
+    """The document a state folder belongs to, as its files record it (the folder name for older states).
+
+    Read only for folders of vanished documents: the published mark is tiny, else the smallest record.
+    """
+    files = sorted((p for p in (output_dir / STATE_DIR / folder).iterdir() if p.is_file()),
+                   key=lambda p: (not p.name.startswith(PUBLISHED), p.stat().st_size))
+    for path in files:
         try:
             if path.name.startswith(PUBLISHED):
                 return path.read_text(encoding="utf-8")
@@ -283,7 +288,7 @@ def name_of_state(folder: Path) -> str:
                 return str(read_json(path)["stem"])
         except (OSError, ValueError, KeyError):
             continue
-    return folder.name
+    return folder
 
 
 def remove_document(output_dir: Path, folder: str, stem: str | None) -> bool:
