@@ -67,14 +67,6 @@ class Doc:
         return (self.stem, self.path, self.sha256)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @cache
 def chain_keys(source_sha: str) -> dict[str, str]:
     """The key of every stage for a source with this content hash."""

@@ -193,7 +193,7 @@ def test_item06_provenance_comes_from_the_real_file(tmp_path: Path) -> None:
     assert runner.clean(src, out).ok
     meta = front(out / "a.md")
     assert meta["source"] == str(src / "a.txt")
-    assert meta["source_sha256"] == store.sha256_file(src / "a.txt")
+    assert meta["source_sha256"] == listing.sha256_source(src / "a.txt")
     # the claim is kept only as a record of where the text came from
     record = (out / "a.changes.jsonl").read_text(encoding="utf-8")
     assert "/etc/shadow" in record
