@@ -155,37 +155,45 @@ def link_target(path: Path, root: Path, excluded: Path | None) -> tuple[Path | N
     return target, ""
 
 
-def walk(folder: Path, excluded: Path | None) -> list[os.DirEntry]:
-    """Every non-hidden entry under a folder, depth first in name order, without entering links or `excluded`."""
-    entries = []
-    with os.scandir(folder) as it:
-        listed = sorted(it, key=lambda e: e.name)
+def walk(folder: Path, excluded: Path | None, top: bool = True) -> list[os.DirEntry | Skipped]:
+    """Every non-hidden entry under a folder, depth first in name order, without entering links or `excluded`;
+    a subfolder that cannot be listed is a Skipped entry."""
+    try:
+        with os.scandir(folder) as it:
+            listed = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        if top:
+            raise
+        return [Skipped(str(folder), f"{folder}: a folder that cannot be listed ({exc.strerror or exc}); skipped")]
+    entries: list[os.DirEntry | Skipped] = []
     for entry in listed:
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
             if excluded is None or Path(entry.path).resolve() != excluded:
-                entries += walk(Path(entry.path), excluded)
+                entries += walk(Path(entry.path), excluded, top=False)
             continue
         entries.append(entry)
     return entries
 
 
-def classify(entry: os.DirEntry, input_dir: Path, root: Path, excluded: Path | None) -> Skipped | Path:
+def classify(entry: os.DirEntry, root: Path, excluded: Path | None) -> Skipped | Path:
     """The entry's path when it is an input, else why it is skipped."""
+    try:
+        return classify_entry(entry, root, excluded)
+    except OSError as exc:  # gone or changed while the folder was listed
+        return Skipped(entry.path, f"{entry.path}: cannot be examined ({exc.strerror or exc}); skipped")
+
+
+def classify_entry(entry: os.DirEntry, root: Path, excluded: Path | None) -> Skipped | Path:
     path = Path(entry.path)
-    if not utf8_name(entry.name):
-        shown = os.fsencode(entry.name).decode("utf-8", "backslashreplace")
-        return Skipped(str(path.parent / shown), f"{path.parent / shown}: the file name is not UTF-8; "
-                                                 f"rename it to read it")
+    if not utf8_name(entry.path):
+        shown = os.fsencode(entry.path).decode("utf-8", "backslashreplace")
+        return Skipped(shown, f"{shown}: the file name is not UTF-8; rename it to read it")
     info = entry.stat(follow_symlinks=False)
     if stat.S_ISLNK(info.st_mode):
         target, why = link_target(path, root, excluded)
-        if target is None:
-            return Skipped(str(path), why)
-        if target.is_dir():
-            return Skipped(str(path), f"{path}: a symbolic link to a folder; not followed")
-        return path
+        return path if target is not None else Skipped(str(path), why)
     if not stat.S_ISREG(info.st_mode):
         return Skipped(str(path), f"{path}: {kind_of(info.st_mode)}, not a regular file; not read")
     return path
@@ -202,7 +210,7 @@ def list_inputs(input_dir: Path, output_dir: Path | None = None) -> Listing:
     excluded = Path(output_dir).resolve() if output_dir is not None else None
     listing, seen = Listing(), {}
     for entry in walk(input_dir, excluded):
-        found = classify(entry, input_dir, root, excluded)
+        found = entry if isinstance(entry, Skipped) else classify(entry, root, excluded)
         if isinstance(found, Skipped):
             listing.skipped.append(found)
             continue

@@ -206,7 +206,15 @@ def test_item07_odd_file_names_give_valid_yaml_front_matter(tmp_path: Path) -> N
     src.mkdir()
     for name in names:
         shutil.copy(OTHER, src / name)
-    assert runner.clean(src, out).ok
+    (src / "bad").mkdir()
+    for raw in (b"bad\xff.txt", b"bad/inside\xfe/x.txt"):
+        path = os.fsencode(src) + b"/" + raw
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        shutil.copy(OTHER, path)
+    summary = runner.clean(src, out)
+    assert summary.ok and len(summary.docs) == len(names)
+    assert [s.reason.endswith(": the file name is not UTF-8; rename it to read it") for s in summary.not_inputs] == [True] * 2
+    assert all("\\xff" in s.path or "\\xfe" in s.path for s in summary.not_inputs)
     firsts = {}
     for name in names:
         meta = front(out / f"{Path(name).stem}.md")
