@@ -83,6 +83,9 @@ def doc_status(output_dir: Path, doc: Doc) -> DocStatus:
         return DocStatus(doc.stem, "stale", stale_reason(output_dir, doc, missing[0]))
     if not store.report_path(output_dir, doc.stem).exists():
         return DocStatus(doc.stem, "stale", f"{doc.stem}.md is missing; the next run writes it again")
+    if not store.published_path(output_dir, doc).exists():
+        return DocStatus(doc.stem, "stale", f"{doc.stem}.md and its record are not known to be written together "
+                                            f"(a run stopped while writing them); the next run writes both again")
     return DocStatus(doc.stem, "up-to-date", f"all {len(STAGES)} stages current")
 
 

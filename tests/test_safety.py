@@ -308,6 +308,13 @@ def test_item14_record_and_report_are_replaced_together(tmp_path: Path, monkeypa
     monkeypatch.undo()
     assert runner.clean(src, out).ok
     assert report.read_bytes() != old[0] and all(v.ok for v in audit.verify_folder(src, out))
+    # killed between the two renames: the next run writes both again from the stored result
+    doc = runner.discover(src)[0][0]
+    record.write_bytes(old[1])
+    store.published_path(out, doc).unlink()
+    assert status.document_status(src, out)[0].state == "stale"
+    summary = runner.clean(src, out)
+    assert summary.up_to_date == 1 and all(v.ok for v in audit.verify_folder(src, out))
 
 
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o027, 0o640)])
