@@ -118,6 +118,7 @@ def uncommon_char() -> re.Pattern[str]:
 
 
 def non_ascii_count(text: str) -> int:
+    """Non-ASCII characters of the text, counted in C (this runs on every line)."""
     return len(text) - len(text.encode("ascii", errors="ignore"))
 
 
