@@ -227,10 +227,15 @@ def _decodes(raw: bytes, codec: str) -> bool:
         return False
 
 
+def max_source_bytes() -> int:
+    """The size limit of one source (rule `read-size-limit`); the listing checks it before reading."""
+    return int(rule("read-size-limit")["max_megabytes"] * 1_000_000)
+
+
 def decode_bytes(raw: bytes) -> tuple[str, dict[str, Any]]:
     """Bytes to the raw text, with the encoding facts for the record."""
     limit = rule("read-size-limit")["max_megabytes"]
-    if len(raw) > limit * 1_000_000:
+    if len(raw) > max_source_bytes():
         raise DecodeError(f"file is {len(raw) / 1e6:.1f} MB, more than any report ({limit} MB limit in decode.toml)")
     if not raw.strip():
         raise DecodeError("empty file")

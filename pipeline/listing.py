@@ -18,10 +18,9 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
-from . import rules
+from . import decode
 from .store import Doc
 
 READ_CHUNK = 1 << 20
@@ -59,10 +58,9 @@ class Listing:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-@cache
 def max_bytes() -> int:
-    """The size limit of one source (decode.toml `limits.max_megabytes`)."""
-    return int(rules.load("decode.toml")["limits"]["max_megabytes"] * 1_000_000)
+    """The size limit of one source: decode's, checked here before a byte is read."""
+    return decode.max_source_bytes()
 
 
 def too_large(size: int) -> str | None:
