@@ -12,8 +12,9 @@ from typing import Any
 from . import rules
 
 STAGES = ("extract", "decode", "normalise", "strip", "repair", "reassemble", "render")
-# Modules whose code every stage depends on (model, rule loader, the glue that chains stages).
-SHARED_MODULES = ("model", "rules", "chain", "checks", "hints")
+# Modules whose code every stage depends on (model, rule loader, the report's shape, the glue that chains stages).
+SHARED_MODULES = ("model", "rules", "shape", "chain", "checks", "hints")
+SHARED_RULE_FILES = ("shape.toml",)
 
 
 def stage_module(stage: str) -> Any:
@@ -32,6 +33,6 @@ def stage_fingerprint(stage: str) -> str:
     digest = hashlib.sha256()
     for name in (stage, *SHARED_MODULES, *getattr(module, "EXTRA_MODULES", ())):
         digest.update(Path(stage_module(name).__file__).read_bytes())
-    for rule_file in module.RULE_FILES:
+    for rule_file in (*SHARED_RULE_FILES, *module.RULE_FILES):
         digest.update(rules.file_hash(rule_file).encode())
     return digest.hexdigest()

@@ -10,7 +10,8 @@ import pytest
 from pipeline.decode import decode
 from pipeline.model import revert_all
 from pipeline.normalise import normalise
-from pipeline.strip import OUTSIDE_RULE, is_prose, matching_rule, strip
+from pipeline.shape import is_prose
+from pipeline.strip import OUTSIDE_RULE, matching_rule, strip
 
 from .conftest import gold_paths, seed_paths
 
