@@ -14,7 +14,7 @@ from . import rules
 STAGES = ("extract", "decode", "normalise", "strip", "repair", "reassemble", "render")
 # Modules whose code every stage depends on (model, rule loader, the report's shape, the glue that chains stages).
 SHARED_MODULES = ("model", "rules", "shape", "chain", "checks", "hints")
-SHARED_RULE_FILES = ("shape.toml",)
+SHARED_RULE_FILES = ("shape.toml", "checks.toml")
 
 
 def stage_module(stage: str) -> Any:
@@ -28,7 +28,12 @@ def stage_function(stage: str) -> Callable[..., Any]:
 
 @cache
 def stage_fingerprint(stage: str) -> str:
-    """Hash of the stage's code, the shared code and its rule files: its version."""
+    """Hash of the stage's code, the shared code and its rule files: its version.
+
+    Every rule file is checked against its schema first, so a typo stops the
+    run before any document is processed.
+    """
+    rules.validate_all()
     module = stage_module(stage)
     digest = hashlib.sha256()
     for name in (stage, *SHARED_MODULES, *getattr(module, "EXTRA_MODULES", ())):
