@@ -163,14 +163,9 @@ def speaker_of(line: str) -> str | None:
     """The name on a speaker line (`市人民政府市长王雄文`, `省长 罗东川`, `（2021年12月30日 胡贺波）`)."""
     text = pattern("date", "arabic").sub("", line.strip("（）() ")).strip()
     m = office_re().match(text)
-    if not m or (m.group("office") is None and len(m.group("name")) > 4):
+    if not m or (m.group("office") is None and len(m.group("name")) > setting("byline", "max_bare_name_chars")):
         return None
     return m.group("name")
-
-
-def is_office_only(text: str) -> bool:
-    """A line naming only the speaker's office (the name on the next line)."""
-    return text.endswith(tuple(setting("byline", "offices"))) and len(text) <= 20
 
 
 def is_prose(text: str) -> bool:
@@ -184,6 +179,11 @@ def has_sentence_punct(text: str) -> bool:
 
 def ends_sentence(text: str) -> bool:
     return bool(pattern("prose", "terminal").search(text))
+
+
+def continues_sentence(text: str) -> bool:
+    """The line starts with punctuation that goes on with the previous line's sentence."""
+    return bool(pattern("prose", "continuing").search(text))
 
 
 def is_closing(text: str) -> bool:

@@ -28,10 +28,8 @@ STAGE = "strip"
 RULE_FILES = ("strip.toml", repeats.RULE_FILE, furniture.RULE_FILE)
 EXTRA_MODULES = ("repeats", "furniture")
 OUTSIDE_RULE = "B1-outside-body"
-# punctuation that continues the previous line's sentence when a line starts with it
 HAN = regex.compile(r"\p{Han}")
 WORD = shape.WORD
-CONTINUING = regex.compile(r"^[，。、；：！？》」』）)”’,.;:!?]")
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def scraped_header(lines: list[PageLine]) -> tuple[dict[str, str], list[int]]:
             fields[field] = value
         if key == "正文":
             break
-    if len(found) < 2 or not strong:
+    if len(found) < conf["min_lines"] or not strong:
         return {}, []
     return fields, found
 
@@ -174,7 +172,7 @@ def logical_paragraphs(lines: list[PageLine]) -> list[list[int]]:
             continue  # blank lines neither split nor join: the rendered report adds them
         if current:
             previous = lines[current[-1]].text
-            if shape.ends_sentence(previous) and not CONTINUING.search(line.text):
+            if shape.ends_sentence(previous) and not shape.continues_sentence(line.text):
                 paragraphs.append(current)
                 current = []
         current.append(line.index)
@@ -258,7 +256,8 @@ def fallback_start(lines: list[PageLine], nonblank: list[int], hits: dict[int, s
         if i in hits:
             continue
         text = lines[i].text
-        if (shape.is_title(text) and pos < 10) or shape.is_address(text) or shape.is_content(text):
+        if (shape.is_title(text) and pos < config()["body"]["title_within_lines"]) or shape.is_address(text) \
+                or shape.is_content(text):
             candidates.append(i)
             break
     return candidates[0] if candidates else (nonblank[0] if nonblank else 0)
@@ -267,7 +266,7 @@ def fallback_start(lines: list[PageLine], nonblank: list[int], hits: dict[int, s
 def appendix_end(lines: list[PageLine], nonblank: list[int], closing: int, hits: dict[int, str]) -> int:
     """Last line of an appendix or glossary printed after the closing line, else the closing."""
     after = [i for i in nonblank if i > closing]
-    head = next((i for i in [j for j in after if j not in hits][:3]
+    head = next((i for i in [j for j in after if j not in hits][:config()["body"]["appendix_within_lines"]]
                  if shape.is_appendix_heading(lines[i].text) or shape.is_entry(lines[i].text)), None)
     if head is None:
         return closing
@@ -367,8 +366,7 @@ def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool
 def related_list_hits(lines: list[PageLine], outside: set[int], hits: dict[int, str]) -> dict[int, str]:
     """Article titles listed under a related-articles heading outside the body."""
     conf = config()["related_list"]
-    heading, max_len = regex.compile(conf["heading"]), int(conf["max_len"])
-    terminal = regex.compile(r"[。！？!?]$")
+    heading, max_len, terminal = regex.compile(conf["heading"]), int(conf["max_len"]), regex.compile(conf["terminal"])
     found: dict[int, str] = {}
     listing, previous = False, -1
     for i in sorted(outside):
