@@ -174,7 +174,11 @@ def line_diff_spans(old: str, new: str, rule: str) -> list[tuple[int, int, str, 
 
 
 def add_flag(meta: dict[str, Any], flag: str) -> None:
-    """Add a document flag (something the pipeline could not repair) once."""
-    flags = meta.setdefault("flags", [])
+    """Add a document flag (something the pipeline could not repair) once.
+
+    The list is replaced, never edited in place: a stage works on a copy of
+    the metadata it was given, and the caller's flags stay as they were.
+    """
+    flags = meta.get("flags", [])
     if flag not in flags:
-        flags.append(flag)
+        meta["flags"] = [*flags, flag]

@@ -388,8 +388,6 @@ STEPS: tuple[Callable[[Recorder], None], ...] = (
 def repair(text: str, meta: dict[str, Any]) -> StageResult:
     """Apply every repair class in turn (each one or more recorded batches), then flag losses."""
     meta = dict(meta)
-    if "flags" in meta:
-        meta["flags"] = list(meta["flags"])
     rec = Recorder(text, STAGE)
     repair_lost_characters(rec, meta)
     for step in STEPS:

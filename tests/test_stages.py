@@ -1,0 +1,45 @@
+"""Stage boundaries: a stage never edits the metadata it was given; its version covers the libraries it uses."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from pipeline import chain, stages
+from pipeline.strip import strip
+
+from .conftest import seed_paths
+
+
+@pytest.mark.parametrize("path", seed_paths(), ids=lambda p: p.stem[:3])
+def test_no_stage_edits_the_metadata_it_was_given(path) -> None:
+    extracted_from, extracted = chain.extract_step(path.read_bytes())
+    _, result = chain.decode_step(path.read_bytes(), str(path), "0" * 64, extracted, extracted_from)
+    for stage in stages.STAGES[2:]:
+        given = copy.deepcopy(result.meta)
+        before = copy.deepcopy(given)
+        result = stages.stage_function(stage)(result.text, given)
+        assert given == before, stage
+
+
+def test_strip_flags_its_own_copy_of_the_flags() -> None:
+    meta = {"flags": ["lost-characters"]}
+    result = strip("版权所有 某某市人民政府网站\n网站标识码 1234567890\n", meta)
+    assert result.meta["flags"] == ["lost-characters", "no-report-body"]
+    assert meta == {"flags": ["lost-characters"]}
+
+
+def test_the_stage_version_covers_the_libraries_that_shape_the_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    libraries = {name for names in stages.STAGE_LIBRARIES.values() for name in names} | set(stages.SHARED_LIBRARIES)
+    assert {"ftfy", "opencc", "chardet", "regex", "gb2260", "lxml", "python-docx", "pypdfium2"} <= libraries
+    assert all(stages.library_version(name) != "absent" for name in libraries)
+    before, real_decode = stages.stage_fingerprint("normalise"), stages.stage_fingerprint("decode")
+    real = stages.library_version
+    monkeypatch.setattr(stages, "library_version", lambda name: "9.9" if name == "opencc" else real(name))
+    stages.stage_fingerprint.cache_clear()
+    try:
+        assert stages.stage_fingerprint("normalise") != before
+        assert stages.stage_fingerprint("decode") == real_decode
+    finally:
+        stages.stage_fingerprint.cache_clear()
