@@ -43,3 +43,11 @@ def test_the_stage_version_covers_the_libraries_that_shape_the_output(monkeypatc
         assert stages.stage_fingerprint("decode") == real_decode
     finally:
         stages.stage_fingerprint.cache_clear()
+
+
+def test_an_edit_record_has_no_note_and_earlier_records_still_read() -> None:
+    from pipeline.model import Edit
+
+    edit = Edit(0, 2, "首页", "", "B1-site-tokens", "strip", 0, 1)
+    assert "note" not in edit.to_json()
+    assert Edit.from_json({**edit.to_json(), "note": ""}) == edit
