@@ -314,7 +314,7 @@ def heading_spans(blocks: list[str], starts: list[int],
         elif i == glossary and not any(b.startswith("[^") for b in blocks[i:]):
             spans.append((starts[i], starts[i], "## ", "R6-glossary-section"))
         elif starts[i] in hinted and i != title and hinted_heading(block):
-            spans.append((starts[i], starts[i], "## ", "R6-heading-hint"))
+            spans.append((starts[i], starts[i], "## ", config()["hints"]["id"]))
     return spans
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
+from .rules import validate_all
 from .stages import STAGES
 from .store import Doc
 
@@ -252,6 +253,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
     shard_size None picks one automatically (auto_shard_size); progress_seconds > 0
     prints a line of counts to stderr at that interval while Luigi runs.
     """
+    validate_all()  # a malformed rule file stops the run before any document is processed
     docs, problems = discover(Path(input_dir))
     output_dir = Path(output_dir)
     check_writable(output_dir)
