@@ -51,3 +51,14 @@ def test_an_edit_record_has_no_note_and_earlier_records_still_read() -> None:
     edit = Edit(0, 2, "首页", "", "B1-site-tokens", "strip", 0, 1)
     assert "note" not in edit.to_json()
     assert Edit.from_json({**edit.to_json(), "note": ""}) == edit
+
+
+def test_reorder_hands_links_to_the_join_by_position_so_repeated_lines_do_not_collide() -> None:
+    from pipeline.reassemble import document_stats, plan_joins
+
+    cut = "我们将继续推进产业转型升级，加快培育新兴产业和"  # printed twice, each copy continued elsewhere
+    texts = ["政府工作报告", "各位代表：", cut, "未来产业集群发展壮大。", cut, "现代服务业提质增效。", "最后一段。"]
+    stats = document_stats("\n".join(texts))
+    assert plan_joins(texts, 2, {}, stats) == {}
+    assert set(plan_joins(texts, 2, {2: 3, 4: 5}, stats)) == {2, 4}
+    assert set(plan_joins(texts, 2, {4: 5}, stats)) == {4}  # only the linked copy joins
