@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import regex
@@ -23,6 +23,9 @@ from . import rules
 
 RULE_FILE = "shape.toml"
 WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
+# Each stage asks about the same lines again and again: the answers are remembered per line text.
+LINE_CACHE = 1 << 16
+per_line = lru_cache(maxsize=LINE_CACHE)
 # The kinds of block classify gives a line.
 BLOCK_KINDS = ("title", "byline", "address", "heading", "paragraph", "closing", "glossary-heading",
                "glossary-entry", "furniture", "unknown", "blank")
@@ -97,12 +100,14 @@ def outline_match(line: str) -> tuple[int, int, regex.Match[str]] | None:
     return None
 
 
+@per_line
 def outline_marker(line: str) -> tuple[int, int] | None:
     """(level, number) when the line starts with an outline marker, else None."""
     found = outline_match(line)
     return found[:2] if found else None
 
 
+@per_line
 def starts_like_outline(text: str) -> bool:
     """An outline item or an enumeration (一是…) starts the line: report content, never chrome."""
     return bool(pattern("outline", "starts").search(text))
@@ -126,6 +131,7 @@ def level_marker(line: str, level: int) -> regex.Match[str] | None:
 # ------------------------------------------------------------------ title, byline, address
 
 
+@per_line
 def title_parts(text: str) -> tuple[str, str] | None:
     """(title, byline in brackets or "") when the line is the report's title."""
     m = pattern("title", "pattern").match(text)
@@ -136,16 +142,19 @@ def is_title(text: str) -> bool:
     return title_parts(text) is not None
 
 
+@per_line
 def is_address(text: str) -> bool:
     """The opening address `各位代表：`."""
     return bool(pattern("address", "pattern").search(text))
 
 
+@per_line
 def is_opening_formula(text: str) -> bool:
     """`现在，我代表…`, the sentence after the address (or on its line)."""
     return bool(pattern("address", "formula").search(text))
 
 
+@per_line
 def is_byline(text: str, dated: bool = False) -> bool:
     """A line of the byline: short, no sentence end, and a date, a meeting or an office; a name
     alone only under a dated line (a site's menu item 领导讲话 looks like a name)."""
@@ -168,6 +177,7 @@ def speaker_of(line: str) -> str | None:
     return m.group("name")
 
 
+@per_line
 def is_prose(text: str) -> bool:
     """A sentence of the report: long enough and carrying sentence punctuation."""
     return len(text) >= setting("prose", "min_chars") and bool(pattern("prose", "sentence_punct").search(text))
@@ -186,6 +196,7 @@ def continues_sentence(text: str) -> bool:
     return bool(pattern("prose", "continuing").search(text))
 
 
+@per_line
 def is_closing(text: str) -> bool:
     return is_prose(text) and bool(pattern("closing", "pattern").search(text))
 
@@ -194,21 +205,25 @@ def is_glossary_heading(text: str) -> bool:
     return bool(pattern("glossary", "heading").match(text))
 
 
+@per_line
 def is_appendix_heading(text: str) -> bool:
     """An appendix (附件) or glossary heading after the closing line."""
     return bool(pattern("glossary", "appendix").match(text)) or is_glossary_heading(text)
 
 
+@per_line
 def is_entry(text: str) -> bool:
     """A glossary entry or a numbered appendix item."""
     return bool(pattern("glossary", "entry").search(text))
 
 
+@per_line
 def is_content(text: str) -> bool:
     """Prose, an outline heading or a glossary/appendix entry: what a report is made of."""
     return is_prose(text) or starts_like_outline(text) or is_entry(text)
 
 
+@per_line
 def is_chrome_like(text: str) -> bool:
     """A line without sentence punctuation, or without any word; outline items and the address never are."""
     if starts_like_outline(text) or is_address(text):
