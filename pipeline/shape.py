@@ -158,7 +158,7 @@ def is_opening_formula(text: str) -> bool:
 def is_byline(text: str, dated: bool = False) -> bool:
     """A line of the byline: short, no sentence end, and a date, a meeting or an office; a name
     alone only under a dated line (a site's menu item 领导讲话 looks like a name)."""
-    return (len(text) <= setting("byline", "max_chars") and not any(c in text for c in "。；！？")
+    return (len(text) <= setting("byline", "max_chars") and not any(c in text for c in setting("byline", "not_in_line"))
             and (bool(pattern("byline", "cue").search(text)) or dated and speaker_of(text) is not None))
 
 
