@@ -4,8 +4,8 @@ A government work report has a fixed shape: a title and a byline (meeting,
 date, speaker), the address `各位代表：` with `现在，我代表…`, outline headings
 (`一、`, `（一）`, `1.`, `（1）`) over paragraphs of prose, a closing line that
 calls to strive, then maybe a glossary or an appendix. The definitions live
-in rules/shape.toml; strip, repair, render, normalise's read-back of our own
-Markdown and extract ask the functions below instead of keeping their own.
+in rules/shape.toml; strip, repair, render (with headings and gazetteer) and
+extract ask the functions below instead of keeping their own.
 `classify` types a document's lines once (title, byline, address, heading,
 paragraph, closing, glossary heading and entry, furniture, unknown).
 """
