@@ -100,9 +100,9 @@ def full_name(d: Division) -> str:
     return d.name
 
 
-def own_region(text: str, common_words: frozenset[str] = frozenset(), min_count: int = 3,
-               dominance: float = 1.5) -> str | None:
-    """The division the body names as its own most often, or None when it is not clear."""
+def own_region(text: str, common_words: frozenset[str], min_count: int, dominance: float) -> str | None:
+    """The division the body names as its own most often (at least `min_count` times and
+    `dominance` times as often as any place outside it; render.toml [region]), or None."""
     if is_national(text):
         return None
     table = divisions_by_short_name()
