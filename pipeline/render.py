@@ -125,7 +125,7 @@ def title_index(blocks: list[str]) -> int | None:
     return 0 if parts and not parts[1] else None
 
 
-def byline_blocks(typed: list[shape.Block], start: int) -> list[str]:
+def byline_blocks(typed: list[shape.TypedLine], start: int) -> list[str]:
     """The lines under the title that state date, meeting or speaker (shape's byline blocks)."""
     found: list[str] = []
     for block in typed[start:start + shape.setting("byline", "max_lines")]:

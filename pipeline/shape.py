@@ -293,11 +293,11 @@ def dash_rules(stage: str) -> tuple[tuple[str, regex.Pattern[str], str], ...]:
                  for r in config()["dash"] if r["stage"] == stage)
 
 
-# ------------------------------------------------------------------ blocks
+# ------------------------------------------------------------------ typed lines
 
 
 @dataclass(frozen=True)
-class Block:
+class TypedLine:
     """One line of a document, typed: its kind, and for a heading its outline level and number."""
 
     index: int
@@ -307,7 +307,7 @@ class Block:
     number: int = 0
 
 
-def classify(texts: Sequence[str]) -> list[Block]:
+def classify(texts: Sequence[str]) -> list[TypedLine]:
     """Type every line once: the header (title, byline) before the address, the body, the glossary after the close.
 
     Without an address the header ends at the first line that is neither title nor byline.
@@ -315,7 +315,7 @@ def classify(texts: Sequence[str]) -> list[Block]:
     stripped = [t.strip() for t in texts]
     address = next((i for i, t in enumerate(stripped) if is_address(t)), None)
     closing = max((i for i, t in enumerate(stripped) if is_closing(t)), default=None)
-    blocks: list[Block] = []
+    blocks: list[TypedLine] = []
     titled = dated = False
     in_header = True
     for i, text in enumerate(stripped):
@@ -329,7 +329,7 @@ def classify(texts: Sequence[str]) -> list[Block]:
             kind, level, number = body_kind(text, i, closing)
         titled = titled or kind == "title"
         dated = dated or kind == "byline" and iso_date(text) is not None
-        blocks.append(Block(i, text, kind, level, number))
+        blocks.append(TypedLine(i, text, kind, level, number))
     return blocks
 
 
