@@ -156,15 +156,16 @@ def type_problem(type_name: str, value: Any) -> str | None:
 @cache
 def kinds_by_id() -> dict[str, str]:
     """Rule id -> kind, over every rule file (ids a schema declares of type "id" included)."""
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}  # id -> (kind, where)
     for name in validate_all():
-        data = load(name)
         schema = schemas().get(Path(name).stem)
-        for table, _, entry in entries_of(data):
-            if "kind" in entry:
-                for rule_id in ids_of(entry, schema.get(table) if schema else None):
-                    found.setdefault(rule_id, entry["kind"])
-    return found
+        for table, label, entry in entries_of(load(name)):
+            for rule_id in ids_of(entry, schema.get(table) if schema else None) if "kind" in entry else []:
+                kind, where = found.setdefault(rule_id, (entry["kind"], f"{name} {label}"))
+                if kind != entry["kind"]:
+                    raise RuleError(f"{RULES_DIR / name}: {label}: id {rule_id!r} has kind {entry['kind']!r} "
+                                    f"here and {kind!r} in {where}")
+    return {rule_id: kind for rule_id, (kind, _) in found.items()}
 
 
 # The kind of an edit whose rule id is in no rule file: what its stage does.

@@ -111,3 +111,11 @@ def test_a_typo_in_a_rule_file_stops_clean_before_any_document(tmp_path: Path, m
     assert err == [f"error: {strip_rules}: entry 0 of [[line]] (B1-breadcrumb): unknown key 'maxlen' "
                    "(allowed: comment, id, kind, max_len, pattern, prose, scope, unless)"]
     assert not list((tmp_path / "out").glob("*.md"))
+
+
+def test_one_id_has_one_kind_across_the_rule_files(rules_dir: Path) -> None:
+    (rules_dir / "x.toml").write_text(GOOD_LINE, encoding="utf-8")
+    (rules_dir / "y.toml").write_text(GOOD_LINE.replace('"chrome"', '"repair"'), encoding="utf-8")
+    with pytest.raises(rules.RuleError, match=r"y.toml: entry 0 of \[\[line\]\] \(B9-test\): id 'B9-test' has kind "
+                                              r"'repair' here and 'chrome' in x.toml"):
+        rules.kind_of("strip", "B9-test")
