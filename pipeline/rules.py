@@ -63,11 +63,16 @@ def load(name: str) -> dict[str, Any]:
     return data
 
 
+def rule_file_names() -> list[str]:
+    return sorted(p.name for p in RULES_DIR.glob("*.toml") if p.name != SCHEMA_FILE)
+
+
 def validate_all() -> list[str]:
-    """Load (and so check) every rule file; the names loaded. Called before any document is processed."""
-    names = sorted(p.name for p in RULES_DIR.glob("*.toml") if p.name != SCHEMA_FILE)
+    """Load (and so check) every rule file and their kinds; the names loaded. Called before any document."""
+    names = rule_file_names()
     for name in names:
         load(name)
+    kinds_by_id()
     return names
 
 
@@ -157,7 +162,7 @@ def type_problem(type_name: str, value: Any) -> str | None:
 def kinds_by_id() -> dict[str, str]:
     """Rule id -> kind, over every rule file (ids a schema declares of type "id" included)."""
     found: dict[str, tuple[str, str]] = {}  # id -> (kind, where)
-    for name in validate_all():
+    for name in rule_file_names():
         schema = schemas().get(Path(name).stem)
         for table, label, entry in entries_of(load(name)):
             for rule_id in ids_of(entry, schema.get(table) if schema else None) if "kind" in entry else []:
