@@ -24,9 +24,9 @@ from . import rules
 RULE_FILE = "shape.toml"
 WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
 # Each stage asks about the same lines again and again: the answers are remembered per line text.
-LINE_CACHE = 1 << 16
+LINE_CACHE = 1 << 13  # lines: several documents
 per_line = lru_cache(maxsize=LINE_CACHE)
-# The kinds of block classify gives a line.
+# The kinds classify gives a line.
 BLOCK_KINDS = ("title", "byline", "address", "heading", "paragraph", "closing", "glossary-heading",
                "glossary-entry", "furniture", "unknown", "blank")
 

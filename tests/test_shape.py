@@ -75,6 +75,7 @@ def test_classify_types_the_lines_of_a_report() -> None:
     lines = gold_lines("002")
     blocks = shape.classify(lines)
     kinds = [b.kind for b in blocks if b.kind != "blank"]
+    assert set(kinds) <= set(shape.BLOCK_KINDS)
     assert kinds[:4] == ["title", "byline", "byline", "address"]
     first_heading = next(b for b in blocks if b.kind == "heading")
     assert (first_heading.text, first_heading.level, first_heading.number) == ("一、2023年工作回顾", 1, 1)
