@@ -16,8 +16,9 @@ from .hints import KEY as HINTS
 from .model import Recorder
 
 FRONT_MATTER = regex.compile(r"\A---\n((?:[a-z_0-9]+: .*\n)+)---\n+")
-KNOWN_KEYS = {"title", "region", "date", "speaker", "meeting", "source", "source_sha256", "encoding", "format",
-              "origin", "flags"}
+# The keys of our front matter, in the order render writes them.
+FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin", "source", "source_sha256", "encoding",
+              "format", "flags")
 
 
 def parse_front_matter(block: str) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def read_back(rec: Recorder, meta: dict[str, Any]) -> None:
     if not m:
         return
     front = parse_front_matter(m.group(1))
-    if not set(front) <= KNOWN_KEYS or "title" not in front and "source" not in front:
+    if not set(front) <= set(FRONT_KEYS) or "title" not in front and "source" not in front:
         return
     meta["front_matter_in"] = front
     # our own headings are heading hints again, so an un-numbered one is rendered the same way

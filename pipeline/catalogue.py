@@ -25,7 +25,7 @@ import regex
 
 from . import copies, gazetteer, rules, store
 from .published import han_only, plain_text, split_report
-from .stages import STAGES
+from .stages import STAGES, library_versions
 from .store import Doc
 
 COLUMNS = ("path", "title", "region", "admin_code", "level", "year", "date", "speaker", "meeting", "format",
@@ -43,8 +43,9 @@ REMOVAL_STAGES = ("strip", "reassemble")
 FAILED_FLAG = "failed: "
 NOT_SPACE = regex.compile(r"\S")
 # Modules and rule files whose change makes every cached row out of date.
-VERSION_MODULES = ("catalogue", "copies", "published", "canonical", "gazetteer")
-VERSION_RULES = (RULE_FILE, copies.RULE_FILE)
+VERSION_MODULES = ("catalogue", "copies", "published", "canonical", "gazetteer", "shape")
+VERSION_RULES = (RULE_FILE, copies.RULE_FILE, "shape.toml")
+VERSION_LIBRARIES = ("datasketch", "numpy", "gb2260", "regex")  # copies' sketches, gazetteer's divisions
 
 
 class ParquetUnavailable(RuntimeError):
@@ -260,6 +261,7 @@ def version() -> str:
         digest.update(Path(__file__).with_name(f"{name}.py").read_bytes())
     for rule_file in VERSION_RULES:
         digest.update(rules.file_hash(rule_file).encode())
+    digest.update(library_versions(VERSION_LIBRARIES).encode())
     return digest.hexdigest()[:store.KEY_CHARS]
 
 

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import regex
 
+from . import rules
 from .model import Edit, add_flag
 
 HAN = regex.compile(r"\p{Han}")
-# Stages and rule ids whose removals are deliberate and explain a shorter body
-# (canonical-…: the front matter of a report we rendered, read back into the metadata).
-REMOVAL_STAGES = frozenset({"extract", "strip"})
-REMOVAL_RULE_WORDS = ("duplicate", "dup-", "canonical-front-matter")
-SILENT_LOSS_RATIO = 0.5
-# A body whose letters are less than this share Han characters (an English
-# page, a file of the wrong kind) is cleaned but flagged.
-MIN_HAN_SHARE = 0.5
+# Kinds of rule whose removals are deliberate and explain a shorter body: chrome
+# and dropped duplicates, and "render" (our own front matter read back into the metadata).
+EXPLAINED_KINDS = frozenset({"chrome", "duplicate", "render"})
+
+
+@cache
+def settings(key: str) -> float:
+    """A threshold of the cross-stage checks (rules/checks.toml)."""
+    return rules.load("checks.toml")[key]["value"]
 
 
 def han_count(text: str) -> int:
@@ -25,10 +28,10 @@ def han_count(text: str) -> int:
 
 
 def removed_by_rules(edits: Iterable[Edit]) -> int:
-    """Han characters removed by rules whose job is removal (strip, dropped duplicates)."""
+    """Han characters removed by rules whose kind is removal (chrome, dropped duplicates)."""
     total = 0
     for e in edits:
-        if e.stage in REMOVAL_STAGES or any(w in e.rule for w in REMOVAL_RULE_WORDS):
+        if rules.kind_of(e.stage, e.rule) in EXPLAINED_KINDS:
             total += max(0, han_count(e.before) - han_count(e.after))
     return total
 
@@ -37,7 +40,7 @@ def flag_silent_loss(meta: dict[str, Any], text: str) -> None:
     """Flag a body much shorter than its source that the removal rules do not explain."""
     raw = meta.get("raw_han_chars", 0)
     expected = raw - meta.get("han_removed_by_rules", 0)
-    if raw and han_count(text) < SILENT_LOSS_RATIO * expected:
+    if raw and han_count(text) < settings("silent_loss") * expected:
         add_flag(meta, "unexplained-loss")
 
 
@@ -49,5 +52,5 @@ def han_share(text: str) -> float:
 
 def flag_not_chinese(meta: dict[str, Any], text: str) -> None:
     """Flag a cleaned body that is not Chinese text (decided on the body, so reruns agree)."""
-    if han_share(text) < MIN_HAN_SHARE:
+    if han_share(text) < settings("min_han_share"):
         add_flag(meta, "not-chinese-text")

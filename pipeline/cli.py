@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import audit, runner, status
 from .listing import FolderError
+from .rules import RuleError
 from .stages import STAGES
 
 Command = Callable[[argparse.Namespace], int]
@@ -118,13 +119,13 @@ class UsageError(ValueError):
 
 
 def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
-    """A command that meets one of `errors` prints it as one line and exits 2 (could not run)."""
+    """A command that meets one of `errors` (or a malformed rule file) prints it as one line and exits 2."""
     def wrap(command: Command) -> Command:
         @functools.wraps(command)
         def run(args: argparse.Namespace) -> int:
             try:
                 return command(args)
-            except (UsageError, *errors) as exc:
+            except (UsageError, RuleError, *errors) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
         return run

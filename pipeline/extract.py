@@ -19,15 +19,15 @@ from typing import Any
 
 import regex
 
-from . import rules, strip
+from . import rules, shape
 from .extract_docx import extract_docx
 from .extract_html import extract_html, looks_like_html
 from .extract_pdf import extract_pdf
 from .model import StageResult
 
 STAGE = "extract"
-RULE_FILES = ("extract.toml", "strip.toml", "decode.toml")
-EXTRA_MODULES = ("extract_html", "extract_docx", "extract_pdf", "strip", "decode")
+RULE_FILES = ("extract.toml", "decode.toml")
+EXTRA_MODULES = ("extract_html", "extract_docx", "extract_pdf", "decode")
 FORMATS = ("text", "html", "docx", "pdf")
 
 
@@ -86,8 +86,8 @@ def stated_origin(text: str) -> str | None:
     """The source a copy names in a `来源：…` line above the report's opening, as stated."""
     conf = rules.load("extract.toml")["origin"]
     lines = [line.strip() for line in text.split("\n")]
-    opening = next((i for i, line in enumerate(lines) if strip.shape().opening.search(line)), None)
-    for line in lines[: opening if opening is not None else strip.shape().header_window]:
+    opening = next((i for i, line in enumerate(lines) if shape.is_address(line)), None)
+    for line in lines[: opening if opening is not None else shape.setting("address", "header_window")]:
         m = regex.search(conf["pattern"], line)
         if m:
             return m.group("origin")

@@ -25,7 +25,7 @@ import lxml.html
 import regex
 from lxml import etree
 
-from . import rules, strip
+from . import rules, shape
 from .decode import BOMS, CODEC_FOR_LABEL, detect_encoding
 from .model import Recorder, StageResult, add_flag
 
@@ -286,7 +286,7 @@ def ancestors(el: etree._Element) -> list[etree._Element]:
 
 
 def is_report_prose(block: Block) -> bool:
-    return strip.is_prose(block.text) and block.link_share < settings()["report"]["link_share"]
+    return shape.is_prose(block.text) and block.link_share < settings()["report"]["link_share"]
 
 
 def report_container(blocks: list[Block]) -> etree._Element | None:
@@ -304,8 +304,7 @@ def report_container(blocks: list[Block]) -> etree._Element | None:
         return None
     holding = [el for el, n in weight.items() if n >= conf["prose_share"] * total]
     container = max(holding, key=lambda el: len(ancestors(el)))
-    shape = strip.shape()
-    marks = [b.element for b in blocks if shape.opening.search(b.text) or strip.is_closing(b.text)]
+    marks = [b.element for b in blocks if shape.is_address(b.text) or shape.is_closing(b.text)]
     while container.getparent() is not None and not all(container in ancestors(m) for m in marks):
         container = container.getparent()
     return container
@@ -325,7 +324,7 @@ def furniture_of(block: Block, stop: etree._Element | None) -> str | None:
 def is_report_title(block: Block) -> bool:
     """The report's title: its shape, or a heading element that names a report (…报告全文)."""
     conf = settings()["report"]
-    return strip.is_title(block.text) or (block.heading in conf["title_tags"]
+    return shape.is_title(block.text) or (block.heading in conf["title_tags"]
                                           and bool(regex.search(conf["title_words"], block.text)))
 
 
@@ -333,16 +332,15 @@ def title_lines(blocks: list[Block], inside: list[int], first: int) -> set[int]:
     """The report's title (and byline under it) printed above its container, unless the
     container starts with a title of its own."""
     conf = settings()["report"]
-    shape = strip.shape()
     head = [i for i in inside[: conf["title_window"]]]
-    if any(strip.is_title(blocks[i].text) for i in head if not shape.opening.search(blocks[i].text)):
+    if any(shape.is_title(blocks[i].text) for i in head if not shape.is_address(blocks[i].text)):
         return set()
     window = list(range(max(0, first - conf["title_window"]), first))
     titles = [i for i in window if is_report_title(blocks[i]) and furniture_of(blocks[i], None) is None]
     if not titles:
         return set()
     kept = {titles[-1]}
-    kept.update(i for i in window if i > titles[-1] and shape.byline.search(blocks[i].text)
+    kept.update(i for i in window if i > titles[-1] and shape.is_byline(blocks[i].text)
                 and not text_kind(blocks[i].text))
     return kept
 
@@ -351,11 +349,10 @@ def report_span(blocks: list[Block], inside: list[int]) -> tuple[int, int]:
     """First and last line of the report inside its container: the first and last line that
     is report shape (title, byline, opening, content) and no furniture wording; a repost's
     lead-in and tail lie outside that span."""
-    shape = strip.shape()
 
     def report_line(i: int) -> bool:
         text = blocks[i].text
-        shaped = strip.is_title(text) or strip.is_content(text) or bool(shape.opening.search(text))
+        shaped = shape.is_title(text) or shape.is_content(text) or shape.is_address(text)
         return shaped and not text_kind(text)
 
     shaped = [i for i in inside if report_line(i)] or inside
@@ -394,7 +391,7 @@ def removals(blocks: list[Block]) -> tuple[dict[int, str], bool]:
         limit = settings()["report"]["max_furniture_share"]
         if kind and not is_report_prose(b) and share.get(id(b), 0.0) < limit:
             removed[i] = kind
-        elif b.link_share >= settings()["report"]["link_share"] and not strip.shape().terminal.search(b.text):
+        elif b.link_share >= settings()["report"]["link_share"] and not shape.ends_sentence(b.text):
             removed[i] = LINK_RULE
     return removed, True
 

@@ -11,9 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-# Longest first, so 自治县 is taken off before 县.
-SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "新区", "省", "市", "区", "县", "州",
-            "旗", "盟")
+from .shape import region_suffixes
+
 SELF_REFERENCE = {"省": "全省", "市": "全市", "州": "全州", "盟": "全盟", "县": "全县", "旗": "全旗", "区": "全区"}
 NOT_PLACES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
@@ -33,7 +32,7 @@ class Division:
 
 
 def short_name(name: str) -> str:
-    for suffix in SUFFIXES:
+    for suffix in region_suffixes():  # longest first, so 自治县 is taken off before 县
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)]
     return name
@@ -101,9 +100,9 @@ def full_name(d: Division) -> str:
     return d.name
 
 
-def own_region(text: str, common_words: frozenset[str] = frozenset(), min_count: int = 3,
-               dominance: float = 1.5) -> str | None:
-    """The division the body names as its own most often, or None when it is not clear."""
+def own_region(text: str, common_words: frozenset[str], min_count: int, dominance: float) -> str | None:
+    """The division the body names as its own most often (at least `min_count` times and
+    `dominance` times as often as any place outside it; render.toml [region]), or None."""
     if is_national(text):
         return None
     table = divisions_by_short_name()

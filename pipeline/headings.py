@@ -25,6 +25,7 @@ from typing import Any
 import regex
 
 from .rules import load
+from .shape import is_address
 
 RULE_FILE = "headings.toml"
 
@@ -66,7 +67,7 @@ def is_prose(block: str) -> bool:
 def unnumbered_headings(blocks: list[str], is_level1: Callable[[str], bool]) -> set[int]:
     """Indices of blocks that are top-level headings printed without a numeral."""
     s = settings()
-    opening = next((i for i, b in enumerate(blocks) if compiled("address").match(b)), None)
+    opening = next((i for i, b in enumerate(blocks) if is_address(b)), None)
     if opening is None:
         return set()
     announced = announced_parts(blocks)

@@ -70,7 +70,7 @@ def too_large(size: int) -> str | None:
             f"({max_bytes() // 1_000_000} MB limit in decode.toml); not read")
 
 
-def kind_of(mode: int) -> str:
+def file_kind(mode: int) -> str:
     """What a non-regular entry is, in words."""
     for test, words in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
                         (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -118,7 +118,7 @@ def read_source(path: str | Path, expected_sha256: str | None = None) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SourceError(f"{path}: {kind_of(info.st_mode)}, not a regular file; not read")
+            raise SourceError(f"{path}: {file_kind(info.st_mode)}, not a regular file; not read")
         large = too_large(info.st_size)
         if large:
             raise SourceError(f"{path}: {large}")
@@ -149,7 +149,7 @@ def link_target(path: Path, root: Path, excluded: Path | None) -> tuple[Path | N
         return None, f"{path}: a symbolic link to {target}, outside the input folder; not read"
     mode = target.stat().st_mode
     if not stat.S_ISREG(mode):
-        return None, f"{path}: a symbolic link to {kind_of(mode)} ({target}); not read"
+        return None, f"{path}: a symbolic link to {file_kind(mode)} ({target}); not read"
     return target, ""
 
 
@@ -193,7 +193,7 @@ def classify_entry(entry: os.DirEntry, root: Path, excluded: Path | None) -> Ski
         target, why = link_target(path, root, excluded)
         return path if target is not None else Skipped(str(path), why)
     if not stat.S_ISREG(info.st_mode):
-        return Skipped(str(path), f"{path}: {kind_of(info.st_mode)}, not a regular file; not read")
+        return Skipped(str(path), f"{path}: {file_kind(info.st_mode)}, not a regular file; not read")
     return path
 
 

@@ -28,14 +28,14 @@ class Edit:
     stage: str = ""
     batch: int = 0
     line: int = 0
-    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Edit:
-        return cls(**data)
+        """An edit from its record (a `note` key, always empty in records of earlier versions, is dropped)."""
+        return cls(**{k: v for k, v in data.items() if k != "note"})
 
 
 @dataclass
@@ -121,7 +121,7 @@ class Recorder:
         self.edits: list[Edit] = []
         self._batch = 0
 
-    def replace_spans(self, spans: Iterable[tuple[int, int, str, str]], note: str = "") -> int:
+    def replace_spans(self, spans: Iterable[tuple[int, int, str, str]]) -> int:
         """Replace (start, end, after, rule) spans of the current text as one batch."""
         batch = []
         for start, end, after, rule in spans:
@@ -129,7 +129,7 @@ class Recorder:
             if before == after:
                 continue
             batch.append(Edit(start, end, before, after, rule, self.stage, self._batch,
-                              line_of(self.text, start), note))
+                              line_of(self.text, start)))
         if not batch:
             return 0
         self.text = apply_batch(self.text, batch)
@@ -174,7 +174,11 @@ def line_diff_spans(old: str, new: str, rule: str) -> list[tuple[int, int, str, 
 
 
 def add_flag(meta: dict[str, Any], flag: str) -> None:
-    """Add a document flag (something the pipeline could not repair) once."""
-    flags = meta.setdefault("flags", [])
+    """Add a document flag (something the pipeline could not repair) once.
+
+    The list is replaced, never edited in place: a stage works on a copy of
+    the metadata it was given, and the caller's flags stay as they were.
+    """
+    flags = meta.get("flags", [])
     if flag not in flags:
-        flags.append(flag)
+        meta["flags"] = [*flags, flag]

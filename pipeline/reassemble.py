@@ -448,26 +448,26 @@ def order_chains(texts: list[str], chains: list[list[int]], meta: dict[str, Any]
     return [chain for _, _, chain in sorted(keyed)]
 
 
-def restore_order(rec: Recorder, meta: dict[str, Any]) -> dict[str, str]:
-    """Reorder out-of-sequence fragments; returns the links as text pairs for joining."""
+def restore_order(rec: Recorder, meta: dict[str, Any]) -> dict[int, int]:
+    """Reorder out-of-sequence fragments; returns the links by line position in the reordered text."""
     lines = split_lines(rec.text)
     texts = [line.text for line in lines]
     start, end = body_range(lines)
     links = find_links(texts, start, end, document_stats(rec.text), meta)
-    pairs = {texts[d]: texts[f] for d, f in links.items()}
     sections = outline_cuts(texts, start, end)
     if all(f == d + 1 for d, f in links.items()) and not sections:
-        return pairs
+        return links
     chains = order_chains(texts, chain_chunks(chunks_of(
         start, end, links, sections, {i for i in range(start, end) if outline_marker(texts[i])}), links), meta)
     order = [*range(start), *(i for chain in chains for i in chain), *range(end, len(lines))]
     apply_order(rec, lines, order, rule("order")["id"])
-    return pairs
+    position = {old: new for new, old in enumerate(order)}
+    return {position[d]: position[f] for d, f in links.items()}
 
 
 # --- F2: joins ------------------------------------------------------------------------
 
-def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stats) -> dict[int, str]:
+def plan_joins(texts: list[str], start: int, linked: dict[int, int], stats: Stats) -> dict[int, str]:
     """Line index -> rule id for every line to be joined with the next one."""
     join_cfg = rule("join", "F2-split-paragraph")
     byline = rule("join", "F2-byline-wrap")
@@ -482,7 +482,7 @@ def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stat
     for i in range(first, len(texts) - 1):
         b = texts[i + 1]
         if not ends_sentence(current) and can_continue(b) and (
-                piece_open or linked.get(texts[i]) == b
+                piece_open or linked.get(i) == i + 1
                 or (is_dangling(current) or "，" in current) and is_piece(b)
                 or is_dangling(current) and join_score(stats, current, b) >= join_cfg["min_score"]):
             joins[i] = join_cfg["id"]
@@ -493,7 +493,7 @@ def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stat
     return joins
 
 
-def join_lines(rec: Recorder, linked: dict[str, str], meta: dict[str, Any]) -> None:
+def join_lines(rec: Recorder, linked: dict[int, int], meta: dict[str, Any]) -> None:
     lines = split_lines(rec.text)
     texts = [line.text for line in lines]
     start, end = body_range(lines)

@@ -16,20 +16,18 @@ from typing import Any
 
 import regex
 
-from . import gazetteer, headings, hints, rules
+from . import gazetteer, headings, hints, rules, shape
+from .canonical import FRONT_KEYS
 from .model import Recorder, StageResult
 from .normalise import canonical_punctuation
 
 STAGE = "render"
 RULE_FILES = ("render.toml", headings.RULE_FILE)
 EXTRA_MODULES = ("gazetteer", "normalise", "canonical", "headings")
-FRONT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin", "source", "source_sha256", "encoding",
-              "format", "flags")
 CARRIED_KEYS = ("source", "source_sha256", "encoding", "format")
 PROVENANCE_KEYS = ("source", "source_sha256")
 # origin: the source the document states (a 来源 line, a wire or portal stamp glued to the page)
 TEXT_KEYS = ("title", "region", "date", "speaker", "meeting", "origin")
-HANZI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
 @cache
@@ -62,15 +60,9 @@ def block_starts(text: str) -> list[int]:
 # ------------------------------------------------------------------ outline
 
 
-def heading_text_ok(text: str) -> bool:
-    """A heading's own text: short, no sentence punctuation inside."""
-    conf = config()["outline"]
-    return 0 < len(text) <= conf["max_heading_chars"] and not any(c in text for c in conf["not_in_heading"])
-
-
 def level1_heading(block: str) -> bool:
-    m = pattern("outline", "level1").match(block)
-    return bool(m) and heading_text_ok(block[m.end():])
+    m = shape.level_marker(block, 1)
+    return bool(m) and shape.heading_text_ok(block[m.end():])
 
 
 @dataclass
@@ -84,27 +76,25 @@ class Level2:
     ok: bool
 
 
-def hanzi_number(text: str) -> int:
-    """一 … 九十九 as an int (outline numbers)."""
-    if "十" not in text:
-        return HANZI_DIGITS.get(text, 0)
-    tens, _, ones = text.partition("十")
-    return (HANZI_DIGITS.get(tens, 0) if tens else 1) * 10 + (HANZI_DIGITS.get(ones, 0) if ones else 0)
-
-
 def level2_item(blocks: list[str], index: int) -> Level2 | None:
     """The `（一）` item a block starts with, or carries inline after `：`."""
     block = blocks[index]
-    marker_re = pattern("outline", "level2")
-    m = marker_re.match(block)
-    if not m:
-        m = marker_re.search(block)
-        if not m or m.start() == 0 or block[m.start() - 1] not in config()["outline"]["inline_after"]:
-            return None
-    body_start = m.end()
+    at = level2_marker_at(block)
+    if at is None:
+        return None
+    m = shape.level_marker(block[at:], 2)
+    body_start = at + m.end()
     stop = block.find("。", body_start)
     head = block[body_start:stop if stop >= 0 else len(block)]
-    return Level2(index, m.start(), hanzi_number(m.group()[1:-1]), stop, heading_text_ok(head))
+    return Level2(index, at, shape.number_of(m.group(1)) or 0, stop, shape.heading_text_ok(head))
+
+
+def level2_marker_at(block: str) -> int | None:
+    """Where the block's first `（一）` marker stands: at its start, or inline after `：`."""
+    at = next((m.start() for m in regex.finditer(r"[（(]", block) if shape.level_marker(block[m.start():], 2)), None)
+    if at is None or at and block[at - 1] not in config()["outline"]["inline_after"]:
+        return None
+    return at
 
 
 def level2_headings(blocks: list[str]) -> list[Level2]:
@@ -131,87 +121,39 @@ def level2_headings(blocks: list[str]) -> list[Level2]:
 
 
 def title_index(blocks: list[str]) -> int | None:
-    if blocks and pattern("title", "pattern").match(blocks[0]):
-        return 0
-    return None
+    """0 when the first block is the title alone (a title with its byline is split first)."""
+    parts = shape.title_parts(blocks[0]) if blocks else None
+    return 0 if parts and not parts[1] else None
 
 
-def byline_blocks(blocks: list[str], start: int) -> list[str]:
-    """The short lines under the title that state date, meeting or speaker."""
-    conf = config()["title"]
-    found = []
-    for block in blocks[start:start + conf["max_byline_lines"]]:
-        if len(block) > conf["max_byline_chars"] or any(c in block for c in "。；！？：:"):
+def byline_blocks(typed: list[shape.TypedLine], start: int) -> list[str]:
+    """The lines under the title that state date, meeting or speaker (shape's byline blocks)."""
+    found: list[str] = []
+    for block in typed[start:start + shape.setting("byline", "max_lines")]:
+        if block.kind != "byline":
             break
-        dated = pattern("byline", "date").search(block) or regex.search(r"\d日", block)
-        if not (dated or "会议" in block or speaker_of(block) or block.startswith(("（", "——")) or office_only(block)):
-            break
-        found.append(block)
+        found.append(block.text)
     return found
-
-
-@cache
-def office_re() -> regex.Pattern[str]:
-    offices = "|".join(regex.escape(o) for o in config()["byline"]["offices"])
-    name = config()["byline"]["name"]
-    return regex.compile(rf"^(?:(?P<office>\p{{Han}}*?(?:{offices}))\s*)?(?P<name>{name})$")
-
-
-def office_only(block: str) -> bool:
-    offices = tuple(config()["byline"]["offices"])
-    return block.endswith(offices) and len(block) <= 20
-
-
-def speaker_of(block: str) -> str | None:
-    """The name on a speaker line (`市人民政府市长王雄文`, `省长 罗东川`, `（2021年12月30日 胡贺波）`)."""
-    text = pattern("byline", "date").sub("", block.strip("（）() ")).strip()
-    m = office_re().match(text)
-    if not m or (m.group("office") is None and len(m.group("name")) > 4):
-        return None
-    return m.group("name")
-
-
-def iso_date(text: str) -> str | None:
-    m = pattern("byline", "date").search(text)
-    if m:
-        y, mo, d = (int(g) for g in m.groups())
-    else:
-        m = pattern("byline", "date_hanzi").search(text)
-        if not m:
-            return None
-        y = int("".join(str(HANZI_DIGITS[c]) for c in m.group(1)))
-        mo, d = hanzi_number(m.group(2)), hanzi_number(m.group(3))
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
-
-
-def scraped_date(value: str) -> str | None:
-    m = regex.match(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", value.strip())
-    if not m:
-        return iso_date(value)
-    y, mo, d = (int(g) for g in m.groups())
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
 
 
 def byline_fields(lines: list[str]) -> dict[str, str]:
     joined = "".join(lines)
     fields: dict[str, str] = {}
-    date = iso_date(joined)
+    date = shape.iso_date(joined)
     if date:
         fields["date"] = date
-    m = pattern("byline", "meeting").search(joined)
+    m = shape.pattern("byline", "meeting").search(joined)
     if m:
-        if not pattern("byline", "meeting_hole").search(m.group("meeting")):
+        if not shape.pattern("byline", "meeting_hole").search(m.group("meeting")):
             fields["meeting"] = m.group("meeting")
-        if region_name(m.group("region")):
+        if shape.is_region_name(m.group("region")):
             fields["region"] = m.group("region")
     dated = False
     for line in lines:
-        dated = dated or bool(pattern("byline", "date").search(line))
-        rest = pattern("byline", "meeting").sub("", line).lstrip("—")
-        name = speaker_of(rest) if rest and dated else None
-        if name and not pattern("glossary", "title").match(rest):
+        dated = dated or bool(shape.pattern("date", "arabic").search(line))
+        rest = shape.pattern("byline", "meeting").sub("", line).lstrip("—")
+        name = shape.speaker_of(rest) if rest and dated else None
+        if name and not shape.is_glossary_heading(rest):
             fields["speaker"] = name
     return fields
 
@@ -219,15 +161,9 @@ def byline_fields(lines: list[str]) -> dict[str, str]:
 # ------------------------------------------------------------------ region
 
 
-def region_name(text: str) -> bool:
-    """An administrative name: ends with a known suffix and has a name before it."""
-    text = regex.sub(r"^\d{4}年", "", text)
-    return any(text.endswith(s) and len(text) > len(s) + 1 for s in config()["region"]["suffixes"])
-
-
 def region_from_title(title: str) -> str | None:
     m = regex.match(r"^(?:\d{4}年)?(?P<name>\p{Han}+?)(?:\d{4}年)?(?:人民)?政府工作报告$", title)
-    if m and region_name(m.group("name")):
+    if m and shape.is_region_name(m.group("name")):
         return m.group("name")
     return None
 
@@ -244,16 +180,16 @@ def region_from_body(text: str) -> str | None:
 def glossary_title(blocks: list[str]) -> int | None:
     """The 名词解释 title of a final glossary section (no outline heading after it)."""
     for i in range(len(blocks) - 1, -1, -1):
-        if level1_heading(blocks[i]) or pattern("outline", "level2").match(blocks[i]):
+        if level1_heading(blocks[i]) or shape.level_marker(blocks[i], 2):
             return None
-        if pattern("glossary", "title").match(blocks[i]):
+        if shape.is_glossary_heading(blocks[i]):
             return i
     return None
 
 
 def footnote_numbers(text: str) -> set[str]:
     """Numbers that have both a marker in a paragraph and a glossary entry `[n]…` at a line start."""
-    marker = pattern("glossary", "marker")
+    marker = shape.pattern("glossary", "marker")
     defined = {m.group(1) for m in regex.finditer(rf"(?m)^{marker.pattern}(?=\S)", text)}
     used = {m.group(1) for m in regex.finditer(rf"(?<!^|\n|\\){marker.pattern}", text)}
     return defined & used
@@ -319,13 +255,13 @@ def front_fields(text: str, blocks: list[str], meta: dict[str, Any]) -> dict[str
     title = title_index(blocks)
     if title is not None:
         fields["title"] = blocks[title]
-        fields.update(byline_fields(byline_blocks(blocks, title + 1)))
+        fields.update(byline_fields(byline_blocks(shape.classify(blocks), title + 1)))
     if "region" not in fields and title is not None:
         fields["region"] = region_from_title(blocks[title])
     if not fields.get("region"):
         fields["region"] = region_from_body(text)
     fallback = {"title": scraped.get("title"), "speaker": scraped.get("speaker"),
-                "date": scraped_date(scraped["date"]) if scraped.get("date") else None,
+                "date": shape.stamp_date(scraped["date"]) if scraped.get("date") else None,
                 "origin": meta.get("origin") or scraped.get("origin")}  # 来源 line (extract) or glued stamp (furniture)
     for key in TEXT_KEYS:
         fields[key] = fields.get(key) or fallback.get(key) or previous.get(key)
@@ -345,9 +281,10 @@ def split_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, st
     spans = []
     title = title_index(blocks)
     if title is None and blocks:
-        m = pattern("title", "with_byline").match(blocks[0])
-        if m:
-            spans.append((starts[0] + m.start("byline"), starts[0] + m.start("byline"), "\n\n", "R3-split-byline"))
+        parts = shape.title_parts(blocks[0])
+        if parts and shape.pattern("title", "dated_byline").search(parts[1]):
+            at = starts[0] + len(blocks[0]) - len(parts[1])
+            spans.append((at, at, "\n\n", "R3-split-byline"))
     for item in level2_headings(blocks):
         base = starts[item.block]
         if item.marker > 0:
@@ -361,7 +298,7 @@ def split_spans(blocks: list[str], starts: list[int]) -> list[tuple[int, int, st
 def hinted_heading(block: str) -> bool:
     """A block the page or document set as a heading that reads like one: short, no
     sentence punctuation, not ending like a clause, not the address or a footnote."""
-    return (heading_text_ok(block) and len(block) <= config()["hints"]["max_chars"]
+    return (shape.heading_text_ok(block) and len(block) <= config()["hints"]["max_chars"]
             and not pattern("hints", "not_heading").search(block))
 
 
@@ -384,14 +321,14 @@ def heading_spans(blocks: list[str], starts: list[int],
         elif i == glossary and not any(b.startswith("[^") for b in blocks[i:]):
             spans.append((starts[i], starts[i], "## ", "R6-glossary-section"))
         elif starts[i] in hinted and i != title and hinted_heading(block):
-            spans.append((starts[i], starts[i], "## ", "R6-heading-hint"))
+            spans.append((starts[i], starts[i], "## ", config()["hints"]["id"]))
     return spans
 
 
 def footnote_spans(text: str) -> list[tuple[int, int, str, str]]:
     numbers = footnote_numbers(text)
     spans = []
-    for m in regex.finditer(UNESCAPED + pattern("glossary", "marker").pattern, text):
+    for m in regex.finditer(UNESCAPED + shape.pattern("glossary", "marker").pattern, text):
         if m.group(1) not in numbers:
             continue
         at_line_start = m.start() == 0 or text[m.start() - 1] == "\n"
@@ -407,8 +344,8 @@ def render(text: str, meta: dict[str, Any]) -> StageResult:
     rec = Recorder(text, STAGE)
     meta = dict(meta)
     canonical_punctuation(rec)  # again: joins made by reassemble create new neighbours
-    for rule in config().get("punctuation", []):
-        rec.sub(rule["id"], rule["pattern"], rule["replacement"])
+    for rule_id, dash, replacement in shape.dash_rules(STAGE):
+        rec.sub(rule_id, dash, replacement)
     rec.set_text("\n\n".join(blocks_of(rec.text)) + "\n" if blocks_of(rec.text) else "", "R2-blocks")
     blocks = blocks_of(rec.text)
     rec.replace_spans(split_spans(blocks, block_starts(rec.text)))

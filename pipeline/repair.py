@@ -15,7 +15,7 @@ from typing import Any
 
 import regex
 
-from . import rules
+from . import rules, shape
 from .model import Recorder, StageResult, add_flag
 
 STAGE = "repair"
@@ -268,10 +268,6 @@ def undo_adlaw_filter(rec: Recorder) -> None:
 
 # ------------------------------------------------------------------ S7: deleted names
 
-DATE_IN_TEXT = regex.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
-YEAR_IN_TITLE = regex.compile(r"(\d{4})年[^\n]{0,20}政府工作报告")
-
-
 OPEN_ERA = "9999-12-31"  # the `until` of a formula still in use
 
 
@@ -282,17 +278,16 @@ def report_dates(text: str, meta: dict[str, Any]) -> tuple[str, str | None] | No
     date the same; a year in the title only that whole year. Without any, a
     landmark the body looks back on (党的二十大 …) gives a first date and no last.
     """
-    head = "\n".join(text.split("\n")[:15])
-    m = DATE_IN_TEXT.search(head)
-    if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
-        day = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    head = shape.head_of(text)
+    day = shape.iso_date(head)
+    if day:
         return day, day
     header = meta.get("scraped_header") or {}
     if regex.fullmatch(r"\d{4}-\d{2}-\d{2}", str(header.get("date", ""))):
         return header["date"], header["date"]
-    m = YEAR_IN_TITLE.search(head)
-    if m:
-        return f"{m.group(1)}-01-01", f"{m.group(1)}-12-31"
+    year = shape.title_year(head)
+    if year:
+        return f"{year}-01-01", f"{year}-12-31"
     seen = [lm["since"] for lm in _rules()["era_landmark"] if regex.search(lm["pattern"], text)]
     return (max(seen), None) if seen else None
 
@@ -351,8 +346,8 @@ def _quote_in_chinese(line: str, open_at: int, close_at: int) -> bool:
 
 def unify_dashes(rec: Recorder) -> None:
     """Variant dashes in Chinese text (――, ———, －－, --) become ——."""
-    for rule in _rules()["dash"]:
-        rec.sub(rule["id"], regex.compile(rule["pattern"], regex.M), rule["replace"])
+    for rule_id, dash, replacement in shape.dash_rules(STAGE):
+        rec.sub(rule_id, dash, replacement)
 
 
 # ------------------------------------------------------------------ L1: flags
@@ -393,8 +388,6 @@ STEPS: tuple[Callable[[Recorder], None], ...] = (
 def repair(text: str, meta: dict[str, Any]) -> StageResult:
     """Apply every repair class in turn (each one or more recorded batches), then flag losses."""
     meta = dict(meta)
-    if "flags" in meta:
-        meta["flags"] = list(meta["flags"])
     rec = Recorder(text, STAGE)
     repair_lost_characters(rec, meta)
     for step in STEPS:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from . import audit, store
+from . import audit, rules, store
 from .model import Edit
 from .runner import discover, failure_reason
 from .stages import STAGES
@@ -57,19 +57,15 @@ word-break:break-all;font:14px/1.5 "Noto Sans Mono CJK SC","Noto Sans CJK SC",mo
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
 
 
+# A rule's kind (rules.kind_of) as the page shows it: moves and joins are one colour.
+SHOWN_AS = {"move": "moved", "join": "moved"}
+
+
 def edit_kind(edit: Edit) -> str:
-    """Which kind of change an edit is, for colouring and counting."""
-    if "duplicate" in edit.rule.lower():
-        return "duplicate"
-    if edit.stage == "reassemble":
-        return "moved"
-    if edit.stage == "strip":
-        return "chrome"
-    if edit.stage == "repair":
-        return "repair"
-    if edit.stage == "render":
-        return "render"
-    return "normalise"
+    """Which kind of change an edit is, for colouring and counting: its rule's `kind`."""
+    kind = rules.kind_of(edit.stage, edit.rule)
+    shown = SHOWN_AS.get(kind, kind)
+    return shown if shown in PRIORITY else "normalise"
 
 
 def kind_counts(edits: Sequence[Edit]) -> Counter[str]:

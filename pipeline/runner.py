@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from . import store
 from .listing import Listing, Problem, Skipped, list_inputs
+from .rules import validate_all
 from .stages import STAGES
 from .store import Doc
 
@@ -361,6 +362,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
     shard_size None picks one automatically (auto_shard_size); progress_seconds > 0
     prints a line of counts to stderr at that interval while Luigi runs.
     """
+    validate_all()  # a malformed rule file stops the run before any document is processed
     output_dir = Path(output_dir)
     listing: Listing = list_inputs(Path(input_dir), output_dir)
     if scheduler_url:

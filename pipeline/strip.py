@@ -21,22 +21,20 @@ from typing import Any
 
 import regex
 
-from . import furniture, repeats, rules
+from . import furniture, repeats, rules, shape
 from .model import Recorder, StageResult, add_flag
 
 STAGE = "strip"
 RULE_FILES = ("strip.toml", repeats.RULE_FILE, furniture.RULE_FILE)
 EXTRA_MODULES = ("repeats", "furniture")
 OUTSIDE_RULE = "B1-outside-body"
-# punctuation that continues the previous line's sentence when a line starts with it
 HAN = regex.compile(r"\p{Han}")
-WORD = regex.compile(r"[\p{Han}\p{L}\p{N}]")
-CONTINUING = regex.compile(r"^[，。、；：！？》」』）)”’,.;:!?]")
+WORD = shape.WORD
 
 
 @dataclass(frozen=True)
-class Line:
-    """One line of the text: its index, offset and raw content (without the newline)."""
+class PageLine:
+    """One line of the page as strip sees it: its index, offset and raw content (without the newline)."""
 
     index: int
     start: int
@@ -70,24 +68,6 @@ class LineRule:
         return not (self.unless and self.unless.search(text))
 
 
-@dataclass(frozen=True)
-class Shape:
-    """Compiled patterns of the report's own shape ([shape] in strip.toml)."""
-
-    title: regex.Pattern[str]
-    opening: regex.Pattern[str]
-    opening_formula: regex.Pattern[str]
-    closing: regex.Pattern[str]
-    byline: regex.Pattern[str]
-    appendix: regex.Pattern[str]
-    entry: regex.Pattern[str]
-    outline: regex.Pattern[str]
-    sentence_punct: regex.Pattern[str]
-    terminal: regex.Pattern[str]
-    prose_min_len: int
-    header_window: int
-
-
 def _rule(entry: dict[str, Any]) -> LineRule:
     unless = entry.get("unless")
     return LineRule(entry["id"], regex.compile(entry["pattern"]), entry.get("scope", "any"),
@@ -105,44 +85,14 @@ def rule_list(table: str) -> tuple[LineRule, ...]:
     return tuple(_rule(entry) for entry in config().get(table, []))
 
 
-@cache
-def shape() -> Shape:
-    s = config()["shape"]
-    names = ("title", "opening", "opening_formula", "closing", "byline", "appendix", "entry",
-             "outline", "sentence_punct", "terminal")
-    compiled = {name: regex.compile(s[name]) for name in names}
-    return Shape(**compiled, prose_min_len=int(s["prose_min_len"]),
-                 header_window=int(s["header_window"]))
+# ------------------------------------------------------------------ line kinds (shape.py defines them)
 
-
-# ------------------------------------------------------------------ line kinds
-
-def split_lines(text: str) -> list[Line]:
+def page_lines(text: str) -> list[PageLine]:
     lines, offset = [], 0
     for i, raw in enumerate(text.split("\n")):
-        lines.append(Line(i, offset, raw))
+        lines.append(PageLine(i, offset, raw))
         offset += len(raw) + 1
     return lines
-
-
-def is_prose(text: str) -> bool:
-    """A sentence of the report: long enough and carrying sentence punctuation."""
-    sh = shape()
-    return len(text) >= sh.prose_min_len and bool(sh.sentence_punct.search(text))
-
-
-def is_content(text: str) -> bool:
-    """Prose, an outline heading or a glossary/appendix entry: what a report is made of."""
-    sh = shape()
-    return is_prose(text) or bool(sh.outline.search(text)) or bool(sh.entry.search(text))
-
-
-def is_title(text: str) -> bool:
-    return bool(shape().title.search(text))
-
-
-def is_closing(text: str) -> bool:
-    return is_prose(text) and bool(shape().closing.search(text))
 
 
 def matching_rule(text: str, scope: str = "any") -> str | None:
@@ -150,14 +100,14 @@ def matching_rule(text: str, scope: str = "any") -> str | None:
     if not text:
         return None
     for rule in rule_list("line"):
-        if rule.scope == scope and rule.matches(text) and (not rule.prose_only or is_prose(text)):
+        if rule.scope == scope and rule.matches(text) and (not rule.prose_only or shape.is_prose(text)):
             return rule.id
     return None
 
 
 # ------------------------------------------------------------------ scraper header
 
-def scraped_header(lines: list[Line]) -> tuple[dict[str, str], list[int]]:
+def scraped_header(lines: list[PageLine]) -> tuple[dict[str, str], list[int]]:
     """Fields and line indices of a scraper's `key：value` header at the top of the file."""
     conf = config()["scraped_header"]
     keys: dict[str, str] = conf["keys"]
@@ -180,14 +130,14 @@ def scraped_header(lines: list[Line]) -> tuple[dict[str, str], list[int]]:
             fields[field] = value
         if key == "正文":
             break
-    if len(found) < 2 or not strong:
+    if len(found) < conf["min_lines"] or not strong:
         return {}, []
     return fields, found
 
 
 # ------------------------------------------------------------------ explicit rules
 
-def toolbar_hits(lines: list[Line]) -> dict[int, str]:
+def toolbar_hits(lines: list[PageLine]) -> dict[int, str]:
     """Runs of short lines made only of toolbar words (【字体：大 中 小】 打印 关闭)."""
     conf = config()["toolbar"]
     words, anchors, max_len = set(conf["words"]), set(conf["anchors"]), int(conf["max_len"])
@@ -213,17 +163,16 @@ def toolbar_hits(lines: list[Line]) -> dict[int, str]:
     return hits
 
 
-def logical_paragraphs(lines: list[Line]) -> list[list[int]]:
+def logical_paragraphs(lines: list[PageLine]) -> list[list[int]]:
     """Groups of adjacent lines that one sentence runs through (split by links or breaks)."""
     paragraphs: list[list[int]] = []
     current: list[int] = []
-    terminal = shape().terminal
     for line in lines:
         if line.blank:
             continue  # blank lines neither split nor join: the rendered report adds them
         if current:
             previous = lines[current[-1]].text
-            if terminal.search(previous) and not CONTINUING.search(line.text):
+            if shape.ends_sentence(previous) and not shape.continues_sentence(line.text):
                 paragraphs.append(current)
                 current = []
         current.append(line.index)
@@ -232,7 +181,7 @@ def logical_paragraphs(lines: list[Line]) -> list[list[int]]:
     return paragraphs
 
 
-def paragraph_hits(lines: list[Line], paragraphs: list[list[int]]) -> dict[int, str]:
+def paragraph_hits(lines: list[PageLine], paragraphs: list[list[int]]) -> dict[int, str]:
     """Lines of logical paragraphs matched as a whole by a [[paragraph]] rule."""
     hits: dict[int, str] = {}
     for paragraph in paragraphs:
@@ -244,7 +193,7 @@ def paragraph_hits(lines: list[Line], paragraphs: list[list[int]]) -> dict[int, 
     return hits
 
 
-def explicit_hits(lines: list[Line], paragraphs: list[list[int]]) -> dict[int, str]:
+def explicit_hits(lines: list[PageLine], paragraphs: list[list[int]]) -> dict[int, str]:
     """Lines removed wherever they stand: line rules, toolbars, paragraph rules."""
     hits = paragraph_hits(lines, paragraphs)
     hits.update(toolbar_hits(lines))
@@ -265,63 +214,60 @@ class Body:
     header: set[int]
 
 
-def openings(lines: list[Line], nonblank: list[int], hits: dict[int, str]) -> list[int]:
+def openings(lines: list[PageLine], nonblank: list[int], hits: dict[int, str]) -> list[int]:
     """Lines opening a copy of the report: `各位代表：` followed by `现在，我代表`."""
-    sh = shape()
     found = []
     for pos, i in enumerate(nonblank):
         text = lines[i].text
-        if i in hits or not sh.opening.search(text):
+        if i in hits or not shape.is_address(text):
             continue
         following = lines[nonblank[pos + 1]].text if pos + 1 < len(nonblank) else ""
-        if sh.opening_formula.search(text) or sh.opening_formula.search(following):
+        if shape.is_opening_formula(text) or shape.is_opening_formula(following):
             found.append(i)
     return found
 
 
-def segment_start(lines: list[Line], nonblank: list[int], opening: int, floor: int,
+def segment_start(lines: list[PageLine], nonblank: list[int], opening: int, floor: int,
                   hits: dict[int, str]) -> int:
     """First line of the copy opened at `opening`: its title, else its byline, else the opening."""
-    sh = shape()
-    before = [i for i in nonblank if floor < i < opening][-sh.header_window:]
+    before = [i for i in nonblank if floor < i < opening][-shape.setting("address", "header_window"):]
     candidates = []
     for i in reversed(before):
-        if is_closing(lines[i].text):
+        if shape.is_closing(lines[i].text):
             break
         candidates.append(i)
     for i in candidates:
-        if i not in hits and is_title(lines[i].text):
+        if i not in hits and shape.is_title(lines[i].text):
             return i
     start = opening
     for i in candidates:
         if i in hits:
             continue
-        if not sh.byline.search(lines[i].text) or "。" in lines[i].text:  # a news lead, not a byline
+        if not shape.is_byline(lines[i].text):  # a news lead, not a byline
             break
         start = i
     return start
 
 
-def fallback_start(lines: list[Line], nonblank: list[int], hits: dict[int, str]) -> int:
+def fallback_start(lines: list[PageLine], nonblank: list[int], hits: dict[int, str]) -> int:
     """Without an opening formula: the first title near the top, 各位代表 or content line."""
-    sh = shape()
     candidates = []
     for pos, i in enumerate(nonblank):
         if i in hits:
             continue
         text = lines[i].text
-        if (is_title(text) and pos < 10) or sh.opening.search(text) or is_content(text):
+        if (shape.is_title(text) and pos < config()["body"]["title_within_lines"]) or shape.is_address(text) \
+                or shape.is_content(text):
             candidates.append(i)
             break
     return candidates[0] if candidates else (nonblank[0] if nonblank else 0)
 
 
-def appendix_end(lines: list[Line], nonblank: list[int], closing: int, hits: dict[int, str]) -> int:
+def appendix_end(lines: list[PageLine], nonblank: list[int], closing: int, hits: dict[int, str]) -> int:
     """Last line of an appendix or glossary printed after the closing line, else the closing."""
-    sh = shape()
     after = [i for i in nonblank if i > closing]
-    head = next((i for i in [j for j in after if j not in hits][:3]
-                 if sh.appendix.search(lines[i].text) or sh.entry.search(lines[i].text)), None)
+    head = next((i for i in [j for j in after if j not in hits][:config()["body"]["appendix_within_lines"]]
+                 if shape.is_appendix_heading(lines[i].text) or shape.is_entry(lines[i].text)), None)
     if head is None:
         return closing
     end = head
@@ -330,17 +276,17 @@ def appendix_end(lines: list[Line], nonblank: list[int], closing: int, hits: dic
             continue
         if i in hits:
             break
-        if is_content(lines[i].text):
+        if shape.is_content(lines[i].text):
             end = i
     return end
 
 
-def last_content(lines: list[Line], nonblank: list[int], after: int, hits: dict[int, str]) -> int:
-    ends = [i for i in nonblank if i >= after and i not in hits and is_content(lines[i].text)]
+def last_content(lines: list[PageLine], nonblank: list[int], after: int, hits: dict[int, str]) -> int:
+    ends = [i for i in nonblank if i >= after and i not in hits and shape.is_content(lines[i].text)]
     return ends[-1] if ends else (nonblank[-1] if nonblank else 0)
 
 
-def find_body(lines: list[Line], hits: dict[int, str]) -> Body:
+def find_body(lines: list[PageLine], hits: dict[int, str]) -> Body:
     """Locate the report's body: the outside lines (before, between copies, after) and header zones."""
     nonblank = [line.index for line in lines if not line.blank]
     if not nonblank:
@@ -357,7 +303,7 @@ def find_body(lines: list[Line], hits: dict[int, str]) -> Body:
         starts = [fallback_start(lines, nonblank, hits)]
     outside = {i for i in nonblank if i < starts[0]}
     header.update(outside)
-    closings = [i for i in nonblank if i not in hits and is_closing(lines[i].text)]
+    closings = [i for i in nonblank if i not in hits and shape.is_closing(lines[i].text)]
     for k in range(1, len(starts)):
         between = [c for c in closings if opens[k - 1] < c < starts[k]]
         if between:
@@ -371,7 +317,7 @@ def find_body(lines: list[Line], hits: dict[int, str]) -> Body:
 
 # ------------------------------------------------------------------ decisions
 
-def protected_fragments(lines: list[Line], paragraphs: list[list[int]]) -> set[int]:
+def protected_fragments(lines: list[PageLine], paragraphs: list[list[int]]) -> set[int]:
     """Short lines that a sentence of prose runs through (a link split it): never chrome."""
     protected: set[int] = set()
     for paragraph in paragraphs:
@@ -383,23 +329,12 @@ def protected_fragments(lines: list[Line], paragraphs: list[list[int]]) -> set[i
         if len(paragraph) < 2:
             continue
         texts = [lines[i].text for i in paragraph]
-        if any(is_prose(t) for t in texts) and is_prose("".join(texts)):
+        if any(shape.is_prose(t) for t in texts) and shape.is_prose("".join(texts)):
             protected.update(paragraph)
     return protected
 
 
-def is_chrome_like(text: str) -> bool:
-    """Outside the body: a line without sentence punctuation, or without any word at all.
-
-    Outline headings and the opening address are report shape, never chrome.
-    """
-    sh = shape()
-    if sh.outline.search(text) or sh.opening.search(text):
-        return False
-    return not sh.sentence_punct.search(text) or not WORD.search(text)
-
-
-def removals(lines: list[Line], header_lines: list[int], whole_is_body: bool = False) -> dict[int, str]:
+def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool = False) -> dict[int, str]:
     """Every line to remove, with the id of the rule that removes it.
 
     whole_is_body: the text is a report this pipeline already rendered, so no page
@@ -422,17 +357,16 @@ def removals(lines: list[Line], header_lines: list[int], whole_is_body: bool = F
         rule_id = matching_rule(text, "outside")
         if rule_id:
             hits[i] = rule_id
-        elif is_chrome_like(text) and i not in protected:
+        elif shape.is_chrome_like(text) and i not in protected:
             hits[i] = OUTSIDE_RULE
     hits.update(related_list_hits(lines, body.outside, hits))
     return hits
 
 
-def related_list_hits(lines: list[Line], outside: set[int], hits: dict[int, str]) -> dict[int, str]:
+def related_list_hits(lines: list[PageLine], outside: set[int], hits: dict[int, str]) -> dict[int, str]:
     """Article titles listed under a related-articles heading outside the body."""
     conf = config()["related_list"]
-    heading, max_len = regex.compile(conf["heading"]), int(conf["max_len"])
-    terminal = regex.compile(r"[。！？!?]$")
+    heading, max_len, terminal = regex.compile(conf["heading"]), int(conf["max_len"]), regex.compile(conf["terminal"])
     found: dict[int, str] = {}
     listing, previous = False, -1
     for i in sorted(outside):
@@ -449,7 +383,7 @@ def related_list_hits(lines: list[Line], outside: set[int], hits: dict[int, str]
     return found
 
 
-def removal_spans(lines: list[Line], removed: dict[int, str], length: int) -> list[tuple[int, int, str, str]]:
+def removal_spans(lines: list[PageLine], removed: dict[int, str], length: int) -> list[tuple[int, int, str, str]]:
     """One span per removed line: the line, its newline and, where it stood after a blank, the blanks after it."""
     spans = []
     for i in sorted(removed):
@@ -464,7 +398,7 @@ def removal_spans(lines: list[Line], removed: dict[int, str], length: int) -> li
     return spans
 
 
-def affix_spans(lines: list[Line], removed: dict[int, str]) -> list[tuple[int, int, str, str]]:
+def affix_spans(lines: list[PageLine], removed: dict[int, str]) -> list[tuple[int, int, str, str]]:
     """Jump-line prefixes and suffixes printed inside a paragraph that stays."""
     spans = []
     for line in lines:
@@ -493,9 +427,9 @@ def strip(text: str, meta: dict[str, Any]) -> StageResult:
     rec = Recorder(text, STAGE)
     if "front_matter_in" not in meta:  # a report we rendered holds one copy
         furniture.split_glued_furniture(rec, meta)  # furniture glued to report lines: off, lines of their own
-        repeats.drop_repeated_copies(rec, is_prose)  # then the copies, freed of their stamps, match
+        repeats.drop_repeated_copies(rec, shape.is_prose)  # then the copies, freed of their stamps, match
         text = rec.text
-    lines = split_lines(text)
+    lines = page_lines(text)
     fields, header_lines = scraped_header(lines)
     if fields:
         meta["scraped_header"] = fields

@@ -195,7 +195,10 @@ def test_each_ftfy_edit_names_ftfys_own_explanation(mess: str, fixed: str, rule:
 def test_every_decode_rule_has_an_id_a_comment_and_a_kind() -> None:
     entries = [e for table in load("decode.toml").values() for e in table]
     assert len({e["id"] for e in entries}) == len(entries)
-    assert all(e["comment"] and e["kind"] in {"normalise", "repair"} for e in entries)
+    assert all(e["comment"] for e in entries)
+    assert {e["id"] for e in entries if e["kind"] == "repair"} == {
+        "mojibake-utf8-read-as-gbk", "mojibake-gbk-read-as-latin1", "mojibake-gbk-read-as-cp1252"}
+    assert {e["kind"] for e in entries} == {"setting", "repair", "normalise"}
 
 
 # ------------------------------------------------------------ issue 17: the screens

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.gazetteer import own_region
+from pipeline import gazetteer, render
 from pipeline.render import region_from_body
 
 from .conftest import SEEDS
@@ -10,6 +10,12 @@ from .conftest import SEEDS
 CITY = "全市上下奋力拼搏。建设美丽株洲，株洲经济稳步增长，株洲人民生活改善，醴陵陶瓷产业壮大，全市就业稳定。"
 COUNTY = "全县上下团结一心。湘潭县经济稳步增长，湘潭农业丰收，湘潭人民生活改善，全县就业稳定。"
 NATIONAL = "我国经济稳中向好。全国各族人民团结奋斗，我国发展成就举世瞩目，香港、澳门繁荣稳定，香港经济恢复，香港社会安定。"
+
+
+def own_region(text: str, common_words: frozenset[str] = frozenset()) -> str | None:
+    """The gazetteer with render's thresholds (render.toml [region]) and the given common words."""
+    conf = render.config()["region"]
+    return gazetteer.own_region(text, common_words, conf["min_count"], conf["dominance"])
 
 
 def test_a_bare_city_name_with_quanshi_is_the_city() -> None:

@@ -240,6 +240,11 @@ def test_report_date_comes_from_byline_header_or_title() -> None:
     assert report_dates("各位代表：", {}) is None
 
 
+def test_report_date_is_read_by_the_one_date_parser_render_uses() -> None:
+    """A byline dated in Chinese numerals dates the report for repair as it does the front matter."""
+    assert report_dates("某市政府工作报告\n二〇一八年一月二十日\n各位代表：", {}) == ("2018-01-20", "2018-01-20")
+
+
 def test_named_branches_of_the_thought_in_their_frames() -> None:
     out = fix(BYLINE_2021 + "深入贯彻经济思想，深入践行生态文明思想，研究经济思想史。")
     assert "深入贯彻习近平经济思想，深入践行习近平生态文明思想，研究经济思想史。" in out

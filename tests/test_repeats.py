@@ -10,7 +10,8 @@ from pipeline.chain import decode_step, text_step
 from pipeline.model import Recorder, revert_all
 from pipeline.normalise import normalise
 from pipeline.repeats import drop_repeated_copies
-from pipeline.strip import is_prose, strip
+from pipeline.shape import is_prose
+from pipeline.strip import strip
 
 from .conftest import gold_paths, seed_paths
 

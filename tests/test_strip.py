@@ -10,7 +10,8 @@ import pytest
 from pipeline.decode import decode
 from pipeline.model import revert_all
 from pipeline.normalise import normalise
-from pipeline.strip import OUTSIDE_RULE, is_prose, matching_rule, strip
+from pipeline.shape import is_prose
+from pipeline.strip import OUTSIDE_RULE, matching_rule, strip
 
 from .conftest import gold_paths, seed_paths
 
@@ -260,3 +261,11 @@ def test_outside_the_body_a_short_sentence_is_not_chrome() -> None:
 def test_a_page_of_nothing_but_chrome_is_kept_and_flagged() -> None:
     result = strip("上接3版\n网站地图\n", {})
     assert result.edits == [] and result.meta["flags"] == ["no-report-body"]
+
+
+@pytest.mark.parametrize("title", ["某市政府工作报告全文", "某市政府工作报告（摘要）", "2024年某市政府工作报告"])
+def test_a_title_render_accepts_is_a_title_strip_keeps(title: str) -> None:
+    """One title definition (shape.toml): a site's 全文/摘要 suffix no longer makes strip drop the title."""
+    body = "各位代表：\n现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员提出意见。\n"
+    result = strip(f"首页 > 新闻中心\n{title}\n{body}", {})
+    assert result.text == f"{title}\n{body}"
