@@ -13,7 +13,8 @@ import bisect
 import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import regex
@@ -36,7 +37,10 @@ class Edit:
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields in declaration order (what dataclasses.asdict gives, without its deep copy)."""
+        return {"start": self.start, "end": self.end, "before": self.before, "after": self.after,
+                "rule": self.rule, "stage": self.stage, "batch": self.batch, "line": self.line,
+                "note": self.note}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Edit:
@@ -109,6 +113,12 @@ def revert_all(text: str, edits: Iterable[Edit]) -> str:
     return text
 
 
+@cache
+def compiled_pattern(pattern: str, flags: int = 0) -> regex.Pattern[str]:
+    """A pattern compiled once per process (regex's own cache costs a key build per call)."""
+    return regex.compile(pattern, flags)
+
+
 def line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
@@ -160,7 +170,7 @@ class Recorder:
     def sub(self, rule: str, pattern: str | regex.Pattern[str],
             repl: str | Callable[[regex.Match[str]], str | None], flags: int = 0) -> int:
         """Regex substitution as one batch; a callable returning None keeps the match."""
-        compiled = regex.compile(pattern, flags) if isinstance(pattern, str) else pattern
+        compiled = compiled_pattern(pattern, flags) if isinstance(pattern, str) else pattern
         spans = []
         for m in compiled.finditer(self.text):
             after = repl(m) if callable(repl) else m.expand(repl)

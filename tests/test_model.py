@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 
 import pytest
 
 from pipeline import model
-from pipeline.model import Recorder, line_diff_spans, line_of, revert_all
+from pipeline.model import Edit, Recorder, line_diff_spans, line_of, revert_all
 
 from .conftest import GOLD, gold_paths
 
@@ -82,3 +83,11 @@ def test_edit_lines_are_the_lines_of_their_positions() -> None:
     rec.sub("comma", ",", "，")
     assert rec.edits
     assert all(e.line == line_of(text, e.start) for e in rec.edits)
+
+
+def test_edit_json_is_every_field_in_order() -> None:
+    rec = Recorder("甲,乙\n丙", "t")
+    rec.sub("comma", ",", "，")
+    (edit,) = rec.edits
+    assert list(edit.to_json().items()) == list(dataclasses.asdict(edit).items())
+    assert Edit.from_json(edit.to_json()) == edit
