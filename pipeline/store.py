@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from . import statefile
 from .stages import STAGES, stage_fingerprint
 
 STATE_DIR = ".state"
@@ -91,15 +92,16 @@ def changes_path(output_dir: Path, stem: str) -> Path:
     return output_dir / f"{stem}.changes.jsonl"
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
+def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write to a temporary file in the same folder, then rename over the target (fsynced if durable)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -115,7 +117,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A JSON file or a stage state (pipeline/statefile.py reads both)."""
+    return statefile.read(path)
 
 
 def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:

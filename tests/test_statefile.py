@@ -1,0 +1,51 @@
+"""Stage states stored compactly: read back exactly, older plain JSON still read, a torn one made again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import execute, runner, statefile, store
+from pipeline.stages import STAGES
+
+from .conftest import SEEDS
+
+
+def cleaned(tmp_path: Path) -> tuple[store.Doc, Path]:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    doc = runner.discover(src)[0][0]
+    out = tmp_path / "out"
+    for stage in STAGES:
+        execute.run_stage(stage, doc, out)
+    return doc, out
+
+
+def test_a_state_reads_back_exactly_and_is_smaller_than_its_json(tmp_path: Path) -> None:
+    doc, out = cleaned(tmp_path)
+    path = store.state_path(out, doc, "normalise")
+    state = store.read_json(path)
+    assert state["stage"] == "normalise" and state["edits"]
+    plain = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+    assert statefile.loads(plain) == state  # state written by older versions
+    assert path.stat().st_size < len(plain) / 2
+
+
+def test_a_torn_intermediate_state_is_made_again(tmp_path: Path) -> None:
+    doc, out = cleaned(tmp_path)
+    report = store.report_path(out, doc.stem).read_bytes()
+    record = store.changes_path(out, doc.stem).read_bytes()
+    torn = store.state_path(out, doc, "strip")
+    torn.write_bytes(torn.read_bytes()[:40])
+    with pytest.raises(statefile.StateCorrupt, match="strip"):
+        store.read_json(torn)
+    store.state_path(out, doc, "render").unlink()
+    store.state_path(out, doc, "repair").unlink()
+    for stage in STAGES:
+        execute.run_stage(stage, doc, out)
+    assert store.read_json(torn)["stage"] == "strip"
+    assert store.report_path(out, doc.stem).read_bytes() == report
+    assert store.changes_path(out, doc.stem).read_bytes() == record
