@@ -10,6 +10,7 @@ import regex
 from .model import Edit, add_flag
 
 HAN = regex.compile(r"\p{Han}")
+HAN_RUN = regex.compile(r"\p{Han}+")
 # Stages and rule ids whose removals are deliberate and explain a shorter body
 # (canonical-…: the front matter of a report we rendered, read back into the metadata).
 REMOVAL_STAGES = frozenset({"extract", "strip"})
@@ -21,7 +22,7 @@ MIN_HAN_SHARE = 0.5
 
 
 def han_count(text: str) -> int:
-    return len(HAN.findall(text))
+    return sum(map(len, HAN_RUN.findall(text)))  # runs of Han characters: far fewer matches to build
 
 
 def removed_by_rules(edits: Iterable[Edit]) -> int:
