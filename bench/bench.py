@@ -126,20 +126,27 @@ def shape_rates(work: Path, corpus: Path | None, limit: float) -> dict[str, dict
     return rates
 
 
-def compare_outputs(out: Path, baseline: Path) -> list[str]:
-    """Reports, change records and the catalogue that differ from a saved run's."""
+INPUT_MARK = b"<input>"  # the input folder in saved outputs: runs in different folders compare equal
+
+
+def _portable(data: bytes, src: Path) -> bytes:
+    return data.replace(str(src).encode(), INPUT_MARK)
+
+
+def compare_outputs(out: Path, baseline: Path, src: Path) -> list[str]:
+    """Reports, change records and the catalogue that differ from a saved run's (input folder aside)."""
     names = sorted({p.name for p in out.iterdir() if p.is_file()} | {p.name for p in baseline.iterdir()
                                                                     if p.is_file()})
     return [name for name in names
             if not (out / name).is_file() or not (baseline / name).is_file()
-            or (out / name).read_bytes() != (baseline / name).read_bytes()]
+            or _portable((out / name).read_bytes(), src) != (baseline / name).read_bytes()]
 
 
-def save_outputs(out: Path, dest: Path) -> None:
+def save_outputs(out: Path, dest: Path, src: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for path in out.iterdir():
         if path.is_file():
-            shutil.copyfile(path, dest / path.name)
+            (dest / path.name).write_bytes(_portable(path.read_bytes(), src))
 
 
 def run(n: int, seed: int, shared: Path, keep: bool, baseline: Path | None = None,
@@ -169,15 +176,16 @@ def run(n: int, seed: int, shared: Path, keep: bool, baseline: Path | None = Non
         step("pipeline_2_workers", pipeline_cmd(src, work / "out2", 2))
         step("plain_loop_1_process", plain_cmd(src, work / "plain1", 1))
         step("plain_loop_2_processes", plain_cmd(src, work / "plain2", 2))
-        results["io_floor"] = {"seconds": io_floor(src, work / "copy"), "peak_mb": 0.0}
+        floor = io_floor(src, work / "copy")
+        results["io_floor"] = {"seconds": floor, "cpu_seconds": floor, "peak_mb": 0.0}
         step("noop_rerun", pipeline_cmd(src, work / "out2", 2))
         paths = sorted(src.iterdir())
         paths[-1].write_bytes(paths[0].read_bytes())  # one source gets new content
         step("rerun_one_changed", pipeline_cmd(src, work / "out2", 2))
         step("pipeline_2_workers_quarter_n", pipeline_cmd(small, work / "out-small", 2))
-        differing = compare_outputs(work / "out1", baseline) if baseline else None
+        differing = compare_outputs(work / "out1", baseline, src) if baseline else None
         if save:
-            save_outputs(work / "out1", save)
+            save_outputs(work / "out1", save, src)
         rates = shape_rates(work, corpus if corpus.is_dir() else None, shape_seconds)
         data = report(n, megabytes, results, state_bytes / (megabytes * 1e6), rates)
         if differing is not None:
