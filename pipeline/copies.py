@@ -56,9 +56,15 @@ def shingle_bytes(body: str, size: int) -> set[bytes]:
 
 @cache
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    from datasketch import MinHash
+    """datasketch's affine32 permutations (a odd, b; both uint32), drawn as it draws them.
 
-    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    Made here so that signing a report needs no datasketch import (it pulls in
+    scipy, a second or more); tests check them against MinHash(...).permutations.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
 def sha1_hash32_all(grams: Iterable[bytes]) -> np.ndarray:

@@ -37,3 +37,10 @@ def test_a_long_body_is_signed_in_bounded_chunks() -> None:
     body = "".join(bodies()[:3]) * 3
     assert len(copies.shingle_bytes(body, 5)) > 4 * copies.CHUNK_ROWS
     assert copies.signature(body) == datasketch_signature(body)
+
+
+def test_permutations_are_datasketchs() -> None:
+    conf = copies.setting("group")
+    ours = copies._permutations(conf["num_perm"], conf["seed"])
+    theirs = MinHash(num_perm=conf["num_perm"], seed=conf["seed"], scheme=copies.SCHEME).permutations
+    assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
