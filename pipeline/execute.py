@@ -53,14 +53,17 @@ def _previous_state(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
 
 
 def read_state(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
-    """A stage's stored state; one torn by a crash (not fsynced, see statefile) is made again."""
+    """A stage's stored state; one torn by a crash (not fsynced, see statefile) or gone is made again."""
     path = store.state_path(output_dir, doc, stage)
     try:
-        return store.read_json(path)
-    except statefile.StateCorrupt:
-        path.unlink(missing_ok=True)
-        run_stage(stage, doc, output_dir)
-        return store.read_json(path)
+        state = store.read_json(path)
+        if "text" in state:  # else its text's base is gone (statefile): as good as torn
+            return state
+    except (statefile.StateCorrupt, FileNotFoundError):
+        pass
+    path.unlink(missing_ok=True)
+    run_stage(stage, doc, output_dir)
+    return store.read_json(path)
 
 
 def _state(doc: Doc, stage: str, result: StageResult, **extra: Any) -> dict[str, Any]:
@@ -87,7 +90,8 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
     try:
         if stage == STAGES[-1]:
             publish(output_dir, doc, state)
-        statefile.write(store.state_path(output_dir, doc, stage), state, durable=stage == STAGES[-1])
+        base = store.state_path(output_dir, doc, previous_stage(stage)) if previous_stage(stage) else None
+        statefile.write(store.state_path(output_dir, doc, stage), state, durable=stage == STAGES[-1], base=base)
         store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
         store.remove_stale(output_dir, doc, stage)
     except OSError as exc:
