@@ -14,13 +14,13 @@ import base64
 import csv
 import hashlib
 import io
-import json
 import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
 import regex
 
 from . import copies, gazetteer, rules, store
@@ -287,7 +287,7 @@ def document_entry(output_dir: Path, doc: Doc, name: str, path: str) -> dict[str
     report = store.report_path(output_dir, name)
     markdown = report.read_text(encoding="utf-8")
     with open(store.changes_path(output_dir, name), encoding="utf-8") as fh:
-        edits = [e for e in map(json.loads, fh) if e["stage"] in REMOVAL_STAGES]
+        edits = [e for e in map(orjson.loads, fh) if e["stage"] in REMOVAL_STAGES]
     sig = copies.signature(split_report(markdown)[1])
     return {"key": final_key(doc), "report": relative_path(report, output_dir),
             "row": report_row(path, doc.sha256, markdown, edits),

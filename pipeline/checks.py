@@ -12,6 +12,7 @@ from . import rules
 from .model import Edit, add_flag
 
 HAN = regex.compile(r"\p{Han}")
+HAN_RUN = regex.compile(r"\p{Han}+")
 # Kinds of rule whose removals are deliberate and explain a shorter body: chrome
 # and dropped duplicates, and "render" (our own front matter read back into the metadata).
 EXPLAINED_KINDS = frozenset({"chrome", "duplicate", "render"})
@@ -24,7 +25,7 @@ def settings(key: str) -> float:
 
 
 def han_count(text: str) -> int:
-    return len(HAN.findall(text))
+    return sum(map(len, HAN_RUN.findall(text)))  # runs of Han characters: far fewer matches to build
 
 
 def removed_by_rules(edits: Iterable[Edit]) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from hashlib import sha1
 from typing import Any
 
 import numpy as np
@@ -39,32 +40,80 @@ def shingles(body: str, size: int) -> set[str]:
     return {han[i:i + size] for i in range(len(han) - size + 1)}
 
 
+def shingle_bytes(body: str, size: int) -> set[bytes]:
+    """The shingles of `shingles`, UTF-8 encoded (what is hashed), cut from the encoded text at once.
+
+    Han characters of the basic plane are three bytes each: then a shingle is
+    a fixed-width slice of the encoded text, and nothing is encoded twice.
+    """
+    han = han_only(body)
+    data = han.encode("utf-8")
+    if len(data) != 3 * len(han):  # characters of other widths: encode shingle by shingle
+        return {g.encode("utf-8") for g in shingles(body, size)}
+    width = 3 * size
+    return {data[i:i + width] for i in range(0, len(data) - width + 1, 3)}
+
+
 @cache
 def _permutations(num_perm: int, seed: int) -> np.ndarray:
-    from datasketch import MinHash
+    """datasketch's affine32 permutations (a odd, b; both uint32), drawn as it draws them.
 
-    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    Made here so that signing a report needs no datasketch import (it pulls in
+    scipy, a second or more); tests check them against MinHash(...).permutations.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
-def _sketch(values: np.ndarray | None = None):
+def sha1_hash32_all(grams: Iterable[bytes]) -> np.ndarray:
+    """datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian), in one pass."""
+    return np.frombuffer(b"".join([sha1(g).digest()[:4] for g in grams]), dtype=DTYPE)
+
+
+# The MurmurHash3 32-bit finalizer, which datasketch's affine32 scheme applies
+# to every input hash before its permutations a * h + b (mod 2^32).
+FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
+# Shingles permuted at once: bounds the memory of one signature (rows x num_perm x 4 bytes).
+CHUNK_ROWS = 1024
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = FMIX32
+    hv = hv ^ (hv >> np.uint32(s1))
+    hv = hv * np.uint32(m1)
+    hv = hv ^ (hv >> np.uint32(s2))
+    hv = hv * np.uint32(m2)
+    return hv ^ (hv >> np.uint32(s3))
+
+
+def min_hashes(hv: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """The signature of these input hashes: what MinHash(scheme='affine32').update_batch gives, in chunks."""
+    a, b = (np.asarray(x, dtype=DTYPE) for x in _permutations(num_perm, seed))
+    out = np.full(num_perm, np.iinfo(np.uint32).max, dtype=DTYPE)
+    mixed = _fmix32(hv.astype(DTYPE))
+    for start in range(0, len(mixed), CHUNK_ROWS):
+        rows = mixed[start:start + CHUNK_ROWS].reshape(-1, 1)
+        np.minimum(out, (rows * a + b).min(axis=0), out=out)
+    return out
+
+
+def _sketch(values: np.ndarray):
     from datasketch import MinHash
 
     conf = setting("group")
     perms = _permutations(conf["num_perm"], conf["seed"])
-    if values is None:
-        return MinHash(num_perm=conf["num_perm"], seed=conf["seed"], permutations=perms, scheme=SCHEME)
     return MinHash(seed=conf["seed"], hashvalues=values, permutations=perms, scheme=SCHEME)
 
 
 def signature(body: str) -> bytes | None:
     """The MinHash signature of a report body, or None when it is too short to compare."""
     conf = setting("group")
-    grams = shingles(body, conf["shingle_chars"])
+    grams = shingle_bytes(body, conf["shingle_chars"])
     if len(grams) < conf["min_shingles"]:
         return None
-    sketch = _sketch()
-    sketch.update_batch(g.encode("utf-8") for g in grams)
-    return np.asarray(sketch.hashvalues, dtype=DTYPE).tobytes()
+    return min_hashes(sha1_hash32_all(grams), conf["num_perm"], conf["seed"]).astype(DTYPE).tobytes()
 
 
 def values_of(sig: bytes) -> np.ndarray:

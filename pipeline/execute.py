@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from . import chain, store
+from . import budget, chain, statefile, store
 from .listing import SourceError, read_source
 from .model import Edit, StageResult
 from .stages import STAGES
@@ -45,14 +45,32 @@ def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
             state["text"] = None
         return state
     if stage == "decode":
-        prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
+        prev = _previous_state(stage, doc, output_dir)
         extracted = StageResult(prev["text"] or "", [Edit.from_json(e) for e in prev["edits"]], prev["meta"])
         raw = read_source(doc.path, doc.sha256) if chain.passes_through(extracted) else b""
         raw_text, result = chain.decode_step(raw, doc.path, doc.sha256, extracted, prev["raw_text"])
         return _state(doc, stage, result, raw_text=raw_text)
-    prev = store.read_json(store.state_path(output_dir, doc, previous_stage(stage)))
+    prev = _previous_state(stage, doc, output_dir)
     meta = prev["meta"] if stage != STAGES[-1] else {**prev["meta"], "source": doc.path}  # where it is now
     return _state(doc, stage, chain.text_step(stage, prev["text"], meta))
+
+
+def _previous_state(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
+    return read_state(previous_stage(stage), doc, output_dir)
+
+
+def read_state(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
+    """A stage's stored state; one torn by a crash (not fsynced, see statefile) or gone is made again."""
+    path = store.state_path(output_dir, doc, stage)
+    try:
+        state = store.read_json(path)
+        if "text" in state:  # else its text's base is gone (statefile): as good as torn
+            return state
+    except (statefile.StateCorrupt, FileNotFoundError):
+        pass
+    path.unlink(missing_ok=True)
+    run_stage(stage, doc, output_dir)
+    return store.read_json(path)
 
 
 def _state(doc: Doc, stage: str, result: StageResult, **extra: Any) -> dict[str, Any]:
@@ -66,7 +84,8 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
     if is_done(output_dir, doc, stage):
         return False
     try:
-        state = _call_stage(stage, doc, output_dir)
+        with budget.limit(budget.seconds_for(_source_size(doc))):
+            state = _call_stage(stage, doc, output_dir)
     except SourceError as exc:
         reason = str(exc)
         _record_failure(output_dir, doc, stage, exc, reason)
@@ -82,7 +101,8 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
     try:
         if stage == STAGES[-1]:
             publish(output_dir, doc, state)
-        store.write_json_atomic(store.state_path(output_dir, doc, stage), state)
+        base = store.state_path(output_dir, doc, previous_stage(stage)) if previous_stage(stage) else None
+        statefile.write(store.state_path(output_dir, doc, stage), state, durable=stage == STAGES[-1], base=base)
         store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
         store.remove_stale(output_dir, doc, stage)
     except ReportTaken as exc:
@@ -94,6 +114,13 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
         _record_failure(output_dir, doc, stage, exc, reason)
         raise DocumentFailed(reason) from exc
     return True
+
+
+def _source_size(doc: Doc) -> int:
+    try:
+        return Path(doc.path).stat().st_size
+    except OSError:
+        return 0  # the stage itself reports the unreadable file
 
 
 def _record_failure(output_dir: Path, doc: Doc, stage: str, exc: Exception, reason: str) -> None:
@@ -109,9 +136,8 @@ def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
     """Every edit of every stage for a document, in application order."""
     edits = []
     for stage in STAGES:
-        path = store.state_path(output_dir, doc, stage)
-        if path.exists():
-            edits += [Edit.from_json(e) for e in store.read_json(path)["edits"]]
+        if store.state_path(output_dir, doc, stage).exists():
+            edits += [Edit.from_json(e) for e in read_state(stage, doc, output_dir)["edits"]]
     return edits
 
 

@@ -9,11 +9,17 @@ order rebuilds the input. That is what makes `pipeline verify` possible.
 
 from __future__ import annotations
 
+import bisect
+import difflib
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import regex
+
+NEWLINE = regex.compile("\n")
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,9 @@ class Edit:
     line: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields in declaration order (what dataclasses.asdict gives, without its deep copy)."""
+        return {"start": self.start, "end": self.end, "before": self.before, "after": self.after,
+                "rule": self.rule, "stage": self.stage, "batch": self.batch, "line": self.line}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Edit:
@@ -104,8 +112,28 @@ def revert_all(text: str, edits: Iterable[Edit]) -> str:
     return text
 
 
+@cache
+def compiled_pattern(pattern: str, flags: int = 0) -> regex.Pattern[str]:
+    """A pattern compiled once per process (regex's own cache costs a key build per call)."""
+    return regex.compile(pattern, flags)
+
+
 def line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
+
+
+class LineCounter:
+    """Line numbers of positions in one text, counted once: O(log n) per position, not O(n)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def line_at(self, pos: int) -> int:
+        """Same as line_of(text, pos); the line starts are found on first use."""
+        if self._starts is None:
+            self._starts = [m.end() for m in NEWLINE.finditer(self.text)]
+        return bisect.bisect_right(self._starts, pos) + 1
 
 
 class Recorder:
@@ -124,12 +152,13 @@ class Recorder:
     def replace_spans(self, spans: Iterable[tuple[int, int, str, str]]) -> int:
         """Replace (start, end, after, rule) spans of the current text as one batch."""
         batch = []
+        lines = LineCounter(self.text)
         for start, end, after, rule in spans:
             before = self.text[start:end]
             if before == after:
                 continue
             batch.append(Edit(start, end, before, after, rule, self.stage, self._batch,
-                              line_of(self.text, start)))
+                              lines.line_at(start)))
         if not batch:
             return 0
         self.text = apply_batch(self.text, batch)
@@ -140,7 +169,7 @@ class Recorder:
     def sub(self, rule: str, pattern: str | regex.Pattern[str],
             repl: str | Callable[[regex.Match[str]], str | None], flags: int = 0) -> int:
         """Regex substitution as one batch; a callable returning None keeps the match."""
-        compiled = regex.compile(pattern, flags) if isinstance(pattern, str) else pattern
+        compiled = compiled_pattern(pattern, flags) if isinstance(pattern, str) else pattern
         spans = []
         for m in compiled.finditer(self.text):
             after = repl(m) if callable(repl) else m.expand(repl)
@@ -158,19 +187,121 @@ class Recorder:
 
 def line_diff_spans(old: str, new: str, rule: str) -> list[tuple[int, int, str, str]]:
     """Spans turning `old` into `new`, found by a line-level diff (for whole-text tools)."""
-    import difflib
-
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
     offsets = [0]
     for line in old_lines:
         offsets.append(offsets[-1] + len(line))
-    spans = []
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op != "equal":
-            spans.append((offsets[i1], offsets[i2], "".join(new_lines[j1:j2]), rule))
-    return spans
+    return [(offsets[i1], offsets[i2], "".join(new_lines[j1:j2]), rule)
+            for i1, i2, j1, j2 in changed_ranges(old_lines, new_lines)]
+
+
+# Up to this many lines (old + new) and line pairs the diff is difflib's exact
+# one, as it always was; beyond, unique lines anchor it (patience diff) so the
+# cost stays linear and difflib only sees the small windows between anchors.
+DIFFLIB_MAX_LINES = 2000
+DIFFLIB_MAX_PAIRS = 400_000
+
+
+def changed_ranges(a: list[str], b: list[str]) -> list[tuple[int, int, int, int]]:
+    """(i1, i2, j1, j2): a[i1:i2] becomes b[j1:j2]; the ranges not listed are equal."""
+    ranges: list[tuple[int, int, int, int]] = []
+    _diff_window(a, b, 0, len(a), 0, len(b), ranges)
+    return ranges
+
+
+def _equal_pairs(a: list[str], b: list[str]) -> int:
+    """How many (i, j) with a[i] == b[j]: the work of one difflib longest-match pass."""
+    counts = Counter(b)
+    return sum(counts[x] for x in a)
+
+
+def _difflib_ranges(a: list[str], b: list[str], i0: int, j0: int) -> list[tuple[int, int, int, int]]:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return [(i0 + i1, i0 + i2, j0 + j1, j0 + j2)
+            for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+
+
+def _small(a: list[str], b: list[str]) -> bool:
+    return len(a) + len(b) <= DIFFLIB_MAX_LINES and _equal_pairs(a, b) <= DIFFLIB_MAX_PAIRS
+
+
+def _diff_window(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int,
+                 out: list[tuple[int, int, int, int]]) -> None:
+    """Diff a[alo:ahi] against b[blo:bhi] into `out`, in order."""
+    wa, wb = a[alo:ahi], b[blo:bhi]
+    if _small(wa, wb):
+        out.extend(_difflib_ranges(wa, wb, alo, blo))
+        return
+    while alo < ahi and blo < bhi and a[alo] == b[blo]:  # common head
+        alo, blo = alo + 1, blo + 1
+    tail = 0
+    while alo < ahi - tail and blo < bhi - tail and a[ahi - 1 - tail] == b[bhi - 1 - tail]:
+        tail += 1
+    ahi, bhi = ahi - tail, bhi - tail
+    if alo == ahi or blo == bhi:
+        if alo < ahi or blo < bhi:
+            out.append((alo, ahi, blo, bhi))
+        return
+    anchors = _anchors(a, b, alo, ahi, blo, bhi)
+    if not anchors:
+        if _small(a[alo:ahi], b[blo:bhi]):
+            out.extend(_difflib_ranges(a[alo:ahi], b[blo:bhi], alo, blo))
+        else:  # nothing to anchor on and too big for difflib: one replacement
+            out.append((alo, ahi, blo, bhi))
+        return
+    for i, j in anchors:
+        _diff_window(a, b, alo, i, blo, j, out)
+        alo, blo = i + 1, j + 1
+    _diff_window(a, b, alo, ahi, blo, bhi, out)
+
+
+def _anchors(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int) -> list[tuple[int, int]]:
+    """Matching lines both windows agree on the order of (longest increasing run).
+
+    Lines occurring once in each window first (patience diff); when there are
+    none, lines occurring equally often in both, the k-th with the k-th (text
+    repeated whole, where only the blank lines between changed).
+    """
+    count_a = Counter(a[alo:ahi])
+    count_b = Counter(b[blo:bhi])
+    for unique in (True, False):
+        where_b: dict[str, list[int]] = {}
+        for j in range(blo, bhi):
+            n = count_b[b[j]]
+            if (n == 1 if unique else n == count_a[b[j]]):
+                where_b.setdefault(b[j], []).append(j)
+        seen: Counter[str] = Counter()
+        pairs = []
+        for i in range(alo, ahi):
+            js = where_b.get(a[i])
+            if js is not None and count_a[a[i]] == len(js):
+                pairs.append((i, js[seen[a[i]]]))
+                seen[a[i]] += 1
+        if pairs:
+            return _longest_increasing(pairs)
+    return []
+
+
+def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of `pairs` (sorted by i) whose j increase too (patience sorting)."""
+    tops: list[int] = []  # j of the top card of each pile
+    top_index: list[int] = []
+    back: list[int] = []
+    for k, (_, j) in enumerate(pairs):
+        pile = bisect.bisect_left(tops, j)
+        back.append(top_index[pile - 1] if pile else -1)
+        if pile == len(tops):
+            tops.append(j)
+            top_index.append(k)
+        else:
+            tops[pile] = j
+            top_index[pile] = k
+    chain, k = [], top_index[-1] if top_index else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = back[k]
+    return chain[::-1]
 
 
 def add_flag(meta: dict[str, Any], flag: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import numpy as np
 import opencc
 import regex
 
@@ -20,8 +21,32 @@ RULE_FILES = ("normalise.toml", escapes.RULE_FILE, paragraphs.RULE_FILE)
 EXTRA_MODULES = ("canonical", "escapes", "paragraphs")
 
 CJK = r"[\p{Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20“”‘’…—]"
-HAN = regex.compile(r"\p{Han}")
+HAN_RUN = regex.compile(r"\p{Han}+")  # runs, not characters: far fewer matches to build
 FULLWIDTH_MARK = r"[，。、；：？！（）【】《》〈〉「」『』“”‘’]"
+
+# Every pattern compiled once, here.
+CJK_CHAR = regex.compile(CJK)
+PAREN_PAIR = regex.compile(r"\(([^()\n]*)\)")
+PAREN_OPEN = regex.compile(rf"(?<={CJK})\(|\((?={CJK})")
+PAREN_CLOSE = regex.compile(rf"(?<={CJK})\)|\)(?={CJK})")
+ASCII_PUNCT = regex.compile(r"[,;:!?]")
+ASCII_PUNCT_OR_PAREN = regex.compile(r"[,;:!?()]")
+WIDE_ALNUM = regex.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
+WIDE_POINT = regex.compile(r"(?<=\d)．(?=\d)")
+WIDE_PERCENT = regex.compile(r"(?<=\d)％")
+STEPS = tuple((rule, regex.compile(pattern), repl) for rule, pattern, repl in (
+    ("W2-line-endings", r"\r\n?", "\n"),
+    ("W2-invisible", r"[\u200b-\u200d\u2060\ufeff\u00ad]+", ""),
+    ("W2-wide-space", r"[\u00a0\u3000\u2002-\u200a\u202f\u205f\t]", " "),
+    ("W2-trailing-space", r"(?m)[ ]+$", ""),
+    ("W2-leading-space", r"(?m)^[ ]+", ""),
+    ("W2-space-run", r"(?<=\S)[ ]{2,}(?=\S)", " "),
+    ("W2-blank-lines", r"\n{3,}", "\n\n"),
+    ("W2-edge-blank-lines", r"\A\n+|\n+\Z", ""),
+    ("W2-space-by-fullwidth-mark", rf"(?<={FULLWIDTH_MARK})[ ]+|[ ]+(?={FULLWIDTH_MARK})", ""),
+    ("W2-space-after-note-mark", r"(?<=[\]］])[ ]+(?=[\p{Han}“‘])", ""),
+))
+STEP = {rule: (pattern, repl) for rule, pattern, repl in STEPS}
 
 
 @cache
@@ -58,17 +83,30 @@ def choose_script_config(text: str, settings: dict[str, Any]) -> str | None:
     Decided per document: traditional text changes a lot under t2s and little
     under s2t; simplified text the other way round.
     """
-    sample = "".join(HAN.findall(text))
+    sample = "".join(HAN_RUN.findall(text))
     if not sample:
         return None
-    to_simple = sum(a != b for a, b in zip(sample, _converter("t2s").convert(sample), strict=False))
-    to_trad = sum(a != b for a, b in zip(sample, _converter("s2t").convert(sample), strict=False))
-    if to_simple < settings["min_traditional_chars"] or to_simple < settings["traditional_ratio"] * to_trad:
+    to_simple = changed_positions(sample, _converter("t2s").convert(sample))
+    if to_simple < settings["min_traditional_chars"]:  # simplified text: s2t need not run at all
+        return None
+    to_trad = changed_positions(sample, _converter("s2t").convert(sample))
+    if to_simple < settings["traditional_ratio"] * to_trad:
         return None
     taiwan_marks = settings["taiwan_forms"]
     if sum(sample.count(c) for c in taiwan_marks) >= settings["min_taiwan_forms"]:
         return "tw2s"
     return "t2s"
+
+
+def changed_positions(old: str, new: str) -> int:
+    """How many positions differ (over the shorter length), compared as code-point arrays."""
+    size = min(len(old), len(new))
+    a, b = (np.frombuffer(t[:size].encode("utf-32-le", "surrogatepass"), dtype="<u4") for t in (old, new))
+    return int(np.count_nonzero(a != b))
+
+
+def _is_cjk(char: str) -> bool:
+    return CJK_CHAR.match(char) is not None
 
 
 def _pairs_to_fullwidth(rec: Recorder) -> None:
@@ -78,13 +116,13 @@ def _pairs_to_fullwidth(rec: Recorder) -> None:
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
         inner = m.group(1)
-        if regex.search(CJK, inner) or regex.match(CJK, before or " ") or regex.match(CJK, after or " "):
+        if CJK_CHAR.search(inner) or _is_cjk(before or " ") or _is_cjk(after or " "):
             return f"（{inner}）"
         return None
 
-    rec.sub("W1-paren-pair", r"\(([^()\n]*)\)", paren)
-    rec.sub("W1-paren-lone", rf"(?<={CJK})\(|\((?={CJK})", "（")
-    rec.sub("W1-paren-lone", rf"(?<={CJK})\)|\)(?={CJK})", "）")
+    rec.sub("W1-paren-pair", PAREN_PAIR, paren)
+    rec.sub("W1-paren-lone", PAREN_OPEN, "（")
+    rec.sub("W1-paren-lone", PAREN_CLOSE, "）")
 
 
 PUNCT_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
@@ -100,24 +138,25 @@ def _punct_to_fullwidth(rec: Recorder) -> None:
             return None
         if m.group() == ":" and text[pos + 1:pos + 3] == "//":
             return None
-        if regex.match(CJK, before or " ") or regex.match(CJK, after or " "):
+        if _is_cjk(before or " ") or _is_cjk(after or " "):
             return PUNCT_FULL[m.group()]
         return None
 
-    rec.sub("W1-punct", r"[,;:!?]", repl)
+    rec.sub("W1-punct", ASCII_PUNCT, repl)
 
 
 def _width_to_half(rec: Recorder) -> None:
     """Full-width digits and Latin letters to ASCII; `．` and `％` inside numbers too."""
-    rec.sub("W3-width", r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+",
-            lambda m: "".join(chr(ord(c) - 0xFEE0) for c in m.group()))
-    rec.sub("W3-width", r"(?<=\d)．(?=\d)", ".")
-    rec.sub("W3-width", r"(?<=\d)％", "%")
+    rec.sub("W3-width", WIDE_ALNUM, lambda m: "".join(chr(ord(c) - 0xFEE0) for c in m.group()))
+    rec.sub("W3-width", WIDE_POINT, ".")
+    rec.sub("W3-width", WIDE_PERCENT, "%")
 
 
 def canonical_punctuation(rec: Recorder) -> None:
     """`,;:!?()` beside Chinese text to full-width (render applies it again after joins)."""
     for _ in range(100):  # a converted mark can make its neighbour convertible: repeat until stable
+        if not ASCII_PUNCT_OR_PAREN.search(rec.text):  # screen: nothing left to convert
+            break
         before = len(rec.edits)
         _pairs_to_fullwidth(rec)
         _punct_to_fullwidth(rec)
@@ -131,25 +170,26 @@ def normalise(text: str, meta: dict[str, Any]) -> StageResult:
     rec = Recorder(text, STAGE)
     meta = dict(meta)
     canonical.read_back(rec, meta)
-    rec.sub("W2-line-endings", r"\r\n?", "\n")
+    _step(rec, "W2-line-endings")
     escapes.decode_escapes(rec)  # what scrapers left as `<U+00A0>`, `\u200d`, `&nbsp;`: the characters themselves
     paragraphs.split_glued_lines(rec)  # before the indents inside a very long line are gone
-    rec.sub("W2-invisible", r"[\u200b-\u200d\u2060\ufeff\u00ad]+", "")
-    rec.sub("W2-wide-space", r"[\u00a0\u3000\u2002-\u200a\u202f\u205f\t]", " ")
-    rec.sub("W2-trailing-space", r"(?m)[ ]+$", "")
-    rec.sub("W2-leading-space", r"(?m)^[ ]+", "")
-    rec.sub("W2-space-run", r"(?<=\S)[ ]{2,}(?=\S)", " ")
-    rec.sub("W2-blank-lines", r"\n{3,}", "\n\n")
-    rec.sub("W2-edge-blank-lines", r"\A\n+|\n+\Z", "")
+    for rule in ("W2-invisible", "W2-wide-space", "W2-trailing-space", "W2-leading-space", "W2-space-run",
+                 "W2-blank-lines", "W2-edge-blank-lines"):
+        _step(rec, rule)
     _width_to_half(rec)
     config = choose_script_config(rec.text, settings)
     if config:
         meta["script"] = f"traditional ({config})"
         rec.replace_spans(_line_spans(rec.text, _converter(config).convert, f"E4-opencc-{config}"))
     canonical_punctuation(rec)
-    rec.sub("W2-space-by-fullwidth-mark", rf"(?<={FULLWIDTH_MARK})[ ]+|[ ]+(?={FULLWIDTH_MARK})", "")
-    rec.sub("W2-space-after-note-mark", r"(?<=[\]］])[ ]+(?=[\p{Han}“‘])", "")
+    _step(rec, "W2-space-by-fullwidth-mark")
+    _step(rec, "W2-space-after-note-mark")
     return rec.result(meta)
+
+
+def _step(rec: Recorder, rule: str) -> None:
+    pattern, repl = STEP[rule]
+    rec.sub(rule, pattern, repl)
 
 
 @cache

@@ -40,6 +40,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from . import statefile
 from .stages import STAGES, stage_fingerprint
 
 STATE_DIR = ".state"
@@ -153,8 +154,8 @@ def is_temporary(path: Path) -> bool:
     return path.name.startswith(TMP_PREFIX) and path.name.endswith(TMP_SUFFIX)
 
 
-def write_temporary(path: Path, data: bytes) -> str:
-    """The data in a new temporary file beside `path`, flushed to disk; returns its path."""
+def write_temporary(path: Path, data: bytes, durable: bool = True) -> str:
+    """The data in a new temporary file beside `path` (flushed to disk if durable); returns its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX, suffix=TMP_SUFFIX)
     try:
@@ -162,16 +163,17 @@ def write_temporary(path: Path, data: bytes) -> str:
             os.fchmod(fh.fileno(), file_mode())
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return tmp
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
-    tmp = write_temporary(path, data)
+def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write to a temporary file in the same folder, then rename over the target (fsynced if durable)."""
+    tmp = write_temporary(path, data, durable)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -227,7 +229,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A JSON file or a stage state (pipeline/statefile.py reads both)."""
+    return statefile.read(path)
 
 
 def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:

@@ -233,7 +233,7 @@ def test_a_write_failure_inside_a_stage_names_the_document(tmp_path: Path, monke
     shutil.copytree(SEEDS, src)
     doc = runner.discover(src)[0][0]
 
-    def refuse(path: Path, data: bytes) -> None:
+    def refuse(path: Path, data: bytes, durable: bool = True) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(store, "write_bytes_atomic", refuse)

@@ -295,10 +295,10 @@ def test_item14_record_and_report_are_replaced_together(tmp_path: Path, monkeypa
     (src / "a.txt").write_bytes(OTHER.read_bytes())
     real = store.write_temporary
 
-    def full_disk_at_the_report(path: Path, data: bytes) -> str:
+    def full_disk_at_the_report(path: Path, data: bytes, durable: bool = True) -> str:
         if path == report:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real(path, data)
+        return real(path, data, durable)
 
     monkeypatch.setattr(store, "write_temporary", full_disk_at_the_report)
     summary = runner.clean(src, out)
@@ -343,7 +343,7 @@ def test_item16_review_on_a_read_only_output_folder_is_one_line(tmp_path: Path, 
     src, out = one_report(tmp_path), tmp_path / "out"
     runner.clean(src, out)
 
-    def read_only(path: Path, data: bytes) -> str:
+    def read_only(path: Path, data: bytes, durable: bool = True) -> str:
         raise OSError(errno.EROFS, "Read-only file system", str(path))
 
     monkeypatch.setattr(store, "write_temporary", read_only)

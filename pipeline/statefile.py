@@ -1,0 +1,136 @@
+"""How one stage result is stored: compact bytes (orjson, zlib), durable only where it must be.
+
+A state file holds text that repeats from stage to stage and edit records
+with the same keys over and over; compressed, it takes about a third of the
+plain JSON. Files start with MAGIC; anything else is read as plain JSON
+(error records, the catalogue state, state written by older versions).
+
+An intermediate stage's text is left out when replaying its edits (the record
+is exact) on a text stored in full rebuilds it: its own raw text (decode) or
+the previous stage's full text, named in TEXT_FROM. Reading rebuilds it; at
+most one full text is read for that, as a derived text is never a base.
+
+Only the final stage's state is flushed to disk before its rename: every
+intermediate one can be rebuilt from the source, so after a crash a torn file
+is no loss. Reading one raises StateCorrupt, and execute runs that stage again.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .model import Edit, apply_batch, group_batches
+
+MAGIC = b"GWRZ1\n"
+# zlib level 1: nearly the size of level 6 at a third of the time.
+LEVEL = 1
+TEXT_FROM = "text_from"  # a stored state's text is rebuilt from this base ...
+OWN_RAW_TEXT = "raw_text"  # ... its own raw text, or else the sibling state file of this name
+# Full texts just read or written, by path: the bases a following write derives from.
+_full_texts: dict[str, str] = {}
+FULL_TEXTS_KEPT = 4
+
+
+class StateCorrupt(ValueError):
+    """A state file that cannot be read back (torn by a crash, or not ours)."""
+
+
+def dumps(state: Any) -> bytes:
+    return MAGIC + zlib.compress(orjson.dumps(state, option=orjson.OPT_NON_STR_KEYS), LEVEL)
+
+
+def loads(data: bytes) -> Any:
+    """The value of a state file as stored, compressed or plain JSON."""
+    try:
+        if data.startswith(MAGIC):
+            return orjson.loads(zlib.decompress(data[len(MAGIC):]))
+        return json.loads(data.decode("utf-8"))
+    except (zlib.error, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise StateCorrupt(f"unreadable state: {exc}") from exc
+
+
+def replay(text: str, edits: list[dict[str, Any]]) -> str:
+    """Apply recorded edits (as stored) batch by batch; ValueError when they do not fit the text."""
+    for batch in group_batches(Edit.from_json(e) for e in edits):
+        text = apply_batch(text, batch)
+    return text
+
+
+def _remember(path: Path, state: Any) -> None:
+    if isinstance(state, dict) and isinstance(state.get("text"), str) and TEXT_FROM not in state:
+        _full_texts.pop(str(path), None)
+        _full_texts[str(path)] = state["text"]
+        while len(_full_texts) > FULL_TEXTS_KEPT:
+            del _full_texts[next(iter(_full_texts))]
+
+
+def compacted(state: dict[str, Any], base: Path | None) -> dict[str, Any]:
+    """The state to store: its text left out when replaying its edits on a full text rebuilds it exactly."""
+    text = state.get("text")
+    if not isinstance(text, str) or not isinstance(state.get("edits"), list):
+        return state
+    bases = []
+    if isinstance(state.get(OWN_RAW_TEXT), str):
+        bases.append((OWN_RAW_TEXT, state[OWN_RAW_TEXT]))
+    if base is not None and str(base) in _full_texts:
+        bases.append((base.name, _full_texts[str(base)]))
+    for name, base_text in bases:
+        try:
+            if replay(base_text, state["edits"]) == text:
+                return {**state, "text": None, TEXT_FROM: name}
+        except ValueError:
+            continue
+    return state
+
+
+def write(path: Path, state: Any, durable: bool, base: Path | None = None) -> None:
+    """Write a state atomically; fsync it only when `durable` (the final stage's result, kept whole).
+
+    `base` is the state file of the previous stage, whose full text (if it was
+    just read or written) may stand in for this state's text.
+    """
+    from .store import write_bytes_atomic
+
+    stored = state if durable or not isinstance(state, dict) else compacted(state, base)
+    write_bytes_atomic(path, dumps(stored), durable=durable)
+    _remember(path, stored)
+
+
+def read(path: Path) -> Any:
+    """A state with its text; a derived text whose base file is gone is left out (no "text" key)."""
+    try:
+        state = loads(path.read_bytes())
+    except StateCorrupt as exc:
+        raise StateCorrupt(f"{path}: {exc}") from exc
+    source = state.pop(TEXT_FROM, None) if isinstance(state, dict) else None
+    if source is None:
+        _remember(path, state)
+        return state
+    base_text = state.get(OWN_RAW_TEXT) if source == OWN_RAW_TEXT else _full_text(path.parent / source)
+    if base_text is None:
+        del state["text"]  # an older run's result whose base was replaced: its metadata still reads
+        return state
+    try:
+        state["text"] = replay(base_text, state["edits"])
+    except ValueError as exc:
+        raise StateCorrupt(f"{path}: its text does not rebuild from {source}: {exc}") from exc
+    return state
+
+
+def _full_text(path: Path) -> str | None:
+    """The full text stored in a base state file, or None when it is gone or holds none."""
+    if str(path) in _full_texts:
+        return _full_texts[str(path)]
+    try:
+        base = loads(path.read_bytes())
+    except (OSError, StateCorrupt):
+        return None
+    if not isinstance(base, dict) or TEXT_FROM in base or not isinstance(base.get("text"), str):
+        return None
+    _remember(path, base)
+    return base["text"]

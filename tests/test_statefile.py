@@ -1,0 +1,79 @@
+"""Stage states stored compactly: read back exactly, older plain JSON still read, a torn one made again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline import execute, runner, statefile, store
+from pipeline.stages import STAGES
+
+from .conftest import SEEDS
+
+
+def cleaned(tmp_path: Path) -> tuple[store.Doc, Path]:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    doc = runner.discover(src)[0][0]
+    out = tmp_path / "out"
+    for stage in STAGES:
+        execute.run_stage(stage, doc, out)
+    return doc, out
+
+
+def test_a_state_reads_back_exactly_and_is_smaller_than_its_json(tmp_path: Path) -> None:
+    doc, out = cleaned(tmp_path)
+    path = store.state_path(out, doc, "normalise")
+    state = store.read_json(path)
+    assert state["stage"] == "normalise" and state["edits"]
+    plain = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+    assert statefile.loads(plain) == state  # state written by older versions
+    assert path.stat().st_size < len(plain) / 2
+
+
+def test_a_torn_intermediate_state_is_made_again(tmp_path: Path) -> None:
+    doc, out = cleaned(tmp_path)
+    report = store.report_path(out, doc.stem).read_bytes()
+    record = store.changes_path(out, doc.stem).read_bytes()
+    torn = store.state_path(out, doc, "strip")
+    torn.write_bytes(torn.read_bytes()[:40])
+    with pytest.raises(statefile.StateCorrupt, match="strip"):
+        store.read_json(torn)
+    store.state_path(out, doc, "render").unlink()
+    store.state_path(out, doc, "repair").unlink()
+    for stage in STAGES:
+        execute.run_stage(stage, doc, out)
+    assert store.read_json(torn)["stage"] == "strip"
+    assert store.report_path(out, doc.stem).read_bytes() == report
+    assert store.changes_path(out, doc.stem).read_bytes() == record
+
+
+def test_intermediate_texts_are_rebuilt_from_a_full_one(tmp_path: Path) -> None:
+    doc, out = cleaned(tmp_path)
+    stored = {s: statefile.loads(store.state_path(out, doc, s).read_bytes()) for s in STAGES}
+    derived = [s for s, state in stored.items() if statefile.TEXT_FROM in state]
+    assert "decode" in derived and "strip" in derived  # from its raw text, from normalise's text
+    assert statefile.TEXT_FROM not in stored["render"]
+    for stage in derived:
+        base = stored[stage][statefile.TEXT_FROM]
+        assert base == statefile.OWN_RAW_TEXT or statefile.TEXT_FROM not in statefile.loads(
+            (store.doc_dir(out, doc.stem) / base).read_bytes())  # never a chain of derivations
+    texts = {s: store.read_json(store.state_path(out, doc, s))["text"] for s in STAGES}
+    assert texts["render"] == store.report_path(out, doc.stem).read_text(encoding="utf-8")
+    for previous, stage in zip(STAGES[1:], STAGES[2:], strict=False):
+        edits = store.read_json(store.state_path(out, doc, stage))["edits"]
+        assert statefile.replay(texts[previous], edits) == texts[stage]
+
+
+def test_a_state_whose_base_is_gone_is_made_again(tmp_path: Path) -> None:
+    doc, out = cleaned(tmp_path)
+    strip = store.state_path(out, doc, "strip")
+    base = store.doc_dir(out, doc.stem) / statefile.loads(strip.read_bytes())[statefile.TEXT_FROM]
+    statefile._full_texts.clear()
+    base.unlink()
+    assert "text" not in store.read_json(strip)  # an old result's metadata still reads (status)
+    state = execute.read_state("strip", doc, out)
+    assert state["text"] and base.exists()
