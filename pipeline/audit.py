@@ -58,16 +58,23 @@ def load_state(output_dir: Path, doc: Doc, stage: str) -> dict[str, Any]:
 def read_changes(output_dir: Path, stem: str) -> list[Edit]:
     """The published change record of a document, in application order."""
     path = store.changes_path(Path(output_dir), stem)
-    if not path.exists():
-        raise AuditError(f"{stem}: no change record {path}")
-    return [Edit.from_json(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    text = read_output(path, stem, "change record")
+    return [Edit.from_json(json.loads(line)) for line in text.splitlines() if line]
 
 
 def read_report(output_dir: Path, stem: str) -> str:
-    path = store.report_path(Path(output_dir), stem)
-    if not path.exists():
-        raise AuditError(f"{stem}: no cleaned report {path}")
-    return path.read_text(encoding="utf-8")
+    return read_output(store.report_path(Path(output_dir), stem), stem, "cleaned report")
+
+
+def read_output(path: Path, stem: str, what: str) -> str:
+    """A report or record as the tool wrote it; missing, or anything but a regular file, is an AuditError."""
+    if not path.exists() and not path.is_symlink():
+        raise AuditError(f"{stem}: no {what} {path}")
+    try:
+        return store.read_own_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuditError(f"{stem}: its {what} cannot be read: {getattr(exc, 'strerror', None) or exc} "
+                         f"(run `gwr-clean clean` to write it again)") from exc
 
 
 # ---------------------------------------------------------------- verify

@@ -131,7 +131,7 @@ def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
     return wrap
 
 
-@exits_2_on(OSError, FolderError)
+@exits_2_on(OSError, FolderError, runner.SummaryTargetError)
 def cmd_clean(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.shard_size is not None and args.shard_size < 1):
         raise UsageError("--workers and --shard-size must be at least 1")
@@ -140,6 +140,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
         if parquet_missing():
             raise UsageError(parquet_missing())
+    if args.summary_json:
+        runner.check_summary_target(args.summary_json, args.input)
     summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url,
                            progress_seconds=args.progress_seconds, catalogue_parquet=args.catalogue_parquet,
                            debug=args.debug)

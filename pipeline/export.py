@@ -54,10 +54,10 @@ def reports(output_dir: Path, best_copies_only: bool = False) -> Iterator[tuple[
             continue
         path = Path(output_dir) / item["report"]
         try:
-            markdown = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ExportError(f"{path}: cannot read the report: {exc.strerror or exc} (run `gwr-clean clean` again)") \
-                from exc
+            markdown = store.read_own_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            raise ExportError(f"{path}: cannot read the report: {why} (run `gwr-clean clean` again)") from exc
         yield item["name"], markdown, item["row"]
 
 
@@ -78,7 +78,9 @@ def atomic_file(path: Path) -> Iterator[IO[str]]:
 
 
 def is_our_jsonl(path: Path) -> bool:
-    """An existing file we may overwrite: empty, or starting with one of our records."""
+    """An existing file we may overwrite: empty, or starting with one of our records (never a link, FIFO, device)."""
+    if not store.is_own_file(path):
+        return False
     with open(path, encoding="utf-8", errors="replace") as fh:
         first = fh.readline()
     if not first.strip():

@@ -3,7 +3,8 @@
 The one place that decides what the tool reads. An input is a regular file
 inside the input folder, searched recursively: hidden files and folders and
 the output folder (when it lies inside the input) are left out silently;
-symbolic links that lead out of the folder or to nothing, links to folders,
+an output folder of an earlier run (one holding `.state/run.lock`) is skipped
+with a note; symbolic links that lead out of the folder or to nothing, links to folders,
 FIFOs, devices and sockets, and names that are not UTF-8 are skipped with a
 one-line note. A document's name is its path relative to the input folder
 without the extension (`湖南/2021/a`), so the same stem in two folders is two
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import decode
-from .store import Doc
+from .store import STATE_DIR, Doc, lock_path
 
 READ_CHUNK = 1 << 20
 
@@ -92,6 +93,10 @@ def check_folders(input_dir: Path, output_dir: Path) -> None:
     if inp.is_relative_to(out):
         raise FolderError(f"--input {input_dir} lies inside --output {output_dir}: choose an output folder "
                           f"outside the input folder")
+    if is_output_folder(inp):
+        raise FolderError(f"--input {input_dir} is an output folder of gwr-clean (it holds {STATE_DIR}/): its "
+                          f"records and catalogue would be read as reports; copy the reports to clean again "
+                          f"into a folder of their own")
 
 
 def document_name(relative: Path) -> str:
@@ -153,6 +158,11 @@ def link_target(path: Path, root: Path, excluded: Path | None) -> tuple[Path | N
     return target, ""
 
 
+def is_output_folder(folder: Path) -> bool:
+    """A folder some run of gwr-clean wrote into (the output folder of this run, or of an earlier one)."""
+    return lock_path(folder).exists()
+
+
 def walk(folder: Path, excluded: Path | None, top: bool = True) -> list[os.DirEntry | Skipped]:
     """Every non-hidden entry under a folder, depth first in name order, without entering links or `excluded`;
     a subfolder that cannot be listed is a Skipped entry."""
@@ -168,7 +178,12 @@ def walk(folder: Path, excluded: Path | None, top: bool = True) -> list[os.DirEn
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            if excluded is None or Path(entry.path).resolve() != excluded:
+            if excluded is not None and Path(entry.path).resolve() == excluded:
+                continue
+            if is_output_folder(Path(entry.path)):
+                entries.append(Skipped(entry.path, f"{entry.path}: an output folder of gwr-clean (it holds "
+                                                   f"{STATE_DIR}/); its reports and records are not read as inputs"))
+            else:
                 entries += walk(Path(entry.path), excluded, top=False)
             continue
         entries.append(entry)

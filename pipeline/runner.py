@@ -81,6 +81,27 @@ class RunSummary:
         return out
 
 
+class SummaryTargetError(ValueError):
+    """--summary-json names a file that is not a summary of ours, or a path inside the input folder."""
+
+
+def check_summary_target(path: Path, input_dir: Path) -> None:
+    """Refuse to write the summary over a file the tool did not write, or where the next run would read it."""
+    path = Path(path)
+    if path.resolve().is_relative_to(Path(input_dir).resolve()):
+        raise SummaryTargetError(f"--summary-json {path} lies inside the input folder {input_dir}: the next run "
+                                 f"would read it as a report; write it elsewhere")
+    if not (path.exists() or path.is_symlink()):
+        return
+    try:
+        data = json.loads(store.read_own_bytes(path))
+    except (OSError, ValueError):
+        data = None
+    if not (isinstance(data, dict) and {"documents", "luigi_status"} <= set(data)):
+        raise SummaryTargetError(f"--summary-json {path}: exists and is not a run summary of gwr-clean; "
+                                 f"not overwritten (name a new file)")
+
+
 def discover(input_dir: Path, output_dir: Path | None = None) -> tuple[list[Doc], list[Problem]]:
     """The documents of the input folder and the inputs that cannot be read (see pipeline.listing)."""
     listing = list_inputs(Path(input_dir), output_dir)
@@ -115,7 +136,8 @@ def auto_shard_size(n_docs: int, workers: int) -> int:
 
 
 def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
-    """A report deleted by hand is written again from its stored final state (no stage reruns).
+    """A report or record deleted by hand (or replaced by a link, FIFO or device) is written again from its
+    stored final state (no stage reruns).
 
     Done here rather than in a task's complete(), which stays one stat.
     """
@@ -123,7 +145,7 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
 
     count = 0
     for doc in docs:
-        if store.published_path(output_dir, doc).exists() and store.report_path(output_dir, doc.stem).exists():
+        if store.published_path(output_dir, doc).exists() and store.outputs_in_place(output_dir, doc.stem):
             continue
         state = store.state_path(output_dir, doc, STAGES[-1])
         if state.exists():

@@ -9,6 +9,7 @@ Layout under the output folder:
     .state/<dir>/published-<key>           the report and record of that final key are in place
     .state/_shards/<stage>-<key>.done       a shard of documents finished a stage (lists its failures)
     .state/run.lock                         held (shared) by every run of this folder
+    .state/catalogue.json                   the catalogue's cached rows (pipeline.catalogue)
 
 <dir> is the name made one safe folder name (`safe_name`); a report file name
 over NAME_BYTES bytes is shortened to a prefix and a hash (`short_leaf`), so a
@@ -29,10 +30,12 @@ it was published (`owns_report`); temporaries are named `.gwr-*.tmp`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +48,10 @@ from .stages import STAGES, stage_fingerprint
 STATE_DIR = ".state"
 SHARD_DIR = "_shards"
 LOCK_NAME = "run.lock"
+CATALOGUE_STATE = "catalogue.json"
+# Names in .state/ that are the tool's own: a document of such a name gets `~doc` after it (`~` is escaped
+# in every other name, so no document's folder can be `<reserved>~doc` by chance).
+RESERVED = frozenset({SHARD_DIR, LOCK_NAME, CATALOGUE_STATE})
 KEY_CHARS = 20
 # A file name of at most this many UTF-8 bytes stays as it is; with `.changes.jsonl` it is within the
 # 255 bytes filesystems allow. Longer names become a prefix and a hash of the whole name.
@@ -95,8 +102,10 @@ def shorten(name: str) -> str:
 
 
 def safe_name(name: str) -> str:
-    """A document's name as one file name, different for different names (`/`, `%`, `~` escaped, then shortened)."""
-    return shorten("".join(ESCAPES.get(c, c) for c in name))
+    """A document's name as one file name, different for different names (`/`, `%`, `~` escaped, then shortened),
+    and never one of the tool's own names in .state/."""
+    safe = shorten("".join(ESCAPES.get(c, c) for c in name))
+    return f"{safe}~doc" if safe in RESERVED else safe
 
 
 def short_leaf(name: str) -> str:
@@ -226,8 +235,46 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
+class NotOurFile(OSError):
+    """A path in the output folder that is not a regular file (a FIFO, a link, a device put there)."""
+
+
+def read_own_bytes(path: Path) -> bytes:
+    """The bytes of a file the tool wrote, never following a link nor blocking on a FIFO or device put in its place.
+
+    The tool only ever writes regular files, so anything else at one of its paths fails with a one-line reason.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotOurFile(f"{path}: a symbolic link, not a file gwr-clean wrote; not read") from exc
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotOurFile(f"{path}: not a regular file, not a file gwr-clean wrote; not read")
+        return fh.read()
+
+
+def read_own_text(path: Path) -> str:
+    return read_own_bytes(path).decode("utf-8")
+
+
+def is_own_file(path: Path) -> bool:
+    """A regular file (not a link, FIFO or device) is at this path."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def outputs_in_place(output_dir: Path, stem: str) -> bool:
+    """The report and the change record of this name are both regular files."""
+    return is_own_file(report_path(output_dir, stem)) and is_own_file(changes_path(output_dir, stem))
+
+
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(read_own_bytes(path))
 
 
 def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:

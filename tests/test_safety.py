@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 import shutil
 import socket
@@ -443,3 +444,96 @@ def test_nested_input_mirrors_the_tree_and_names_documents_by_relative_path(tmp_
     (src / "湖南/2022/a.txt").unlink()
     again = runner.clean(src, out)
     assert again.documents == 2 and again.removed == ["湖南/2022/a"] and not (out / "湖南/2022/a.md").exists()
+
+
+# ---------------------------------------------------------------- found by the hostile re-test (issue 12 follow-up)
+
+
+def test_qa_a_fifo_or_dev_zero_link_in_place_of_a_report_never_hangs_and_is_rewritten(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    (out / "a.md").unlink()
+    os.mkfifo(out / "a.md")
+    (out / "b.changes.jsonl").unlink()
+    (out / "b.changes.jsonl").symlink_to("/dev/zero")
+    verify = cli_run("verify", "--all", "--input", str(src), "--output", str(out), timeout=60)
+    assert verify.returncode == 1 and "out/a.md: not a regular file" in verify.stderr, verify.stderr
+    assert "b.changes.jsonl: a symbolic link" in verify.stderr
+    diff = cli_run("diff", "a", "--input", str(src), "--output", str(out), timeout=60)
+    assert diff.returncode == 2 and len(diff.stderr.splitlines()) == 1, diff.stderr
+    assert cli_run("review", "--input", str(src), "--output", str(out), timeout=60).returncode == 0
+    assert {r.stem: r.state for r in status.document_status(src, out)} == {"a": "stale", "b": "stale"}
+    assert runner.clean(src, out).ok
+    assert stat.S_ISREG((out / "a.md").lstat().st_mode) and not (out / "b.changes.jsonl").is_symlink()
+    assert all(v.ok for v in audit.verify_folder(src, out))
+
+
+def test_qa_summary_json_never_overwrites_a_source_or_a_file_of_the_user(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    source_bytes = (src / "a.txt").read_bytes()
+    (tmp_path / "mine.json").write_text('{"mine": 1}\n', encoding="utf-8")
+    for target in (src / "a.txt", src / "new.json", tmp_path / "mine.json"):
+        result = cli_run("clean", "--input", str(src), "--output", str(out), "--summary-json", str(target))
+        assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert str(target) in result.stderr
+    assert (src / "a.txt").read_bytes() == source_bytes and not (src / "new.json").exists()
+    assert (tmp_path / "mine.json").read_text(encoding="utf-8") == '{"mine": 1}\n'
+    summary = tmp_path / "summary.json"
+    for _ in range(2):  # a summary of ours is replaced by the next run's
+        assert cli_run("clean", "--input", str(src), "--output", str(out), "--summary-json", str(summary)
+                       ).returncode == 0
+    assert json.loads(summary.read_text(encoding="utf-8"))["up_to_date_documents"] == 1
+
+
+def test_qa_review_never_deletes_or_overwrites_the_users_html_in_review(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "case.txt")
+    assert runner.clean(src, out).ok
+    (out / "review").mkdir()
+    (out / "review" / "notes.html").write_text("mine\n", encoding="utf-8")
+    (out / "review" / "case.html").write_text("mine too\n", encoding="utf-8")
+    index = review.write_review(src, out)
+    assert (out / "review" / "notes.html").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "review" / "case.html").read_text(encoding="utf-8") == "mine too\n"
+    assert "case.html: exists and was not written by gwr-clean" in index.read_text(encoding="utf-8")
+    assert review.is_our_page(out / "review" / "a.html")
+    (src / "a.txt").unlink()  # our own page of a vanished document still goes
+    review.write_review(src, out)
+    assert not (out / "review" / "a.html").exists() and (out / "review" / "notes.html").exists()
+    index.write_text("my index\n", encoding="utf-8")
+    with pytest.raises(review.ReviewError, match="index.html: exists and was not written by gwr-clean"):
+        review.write_review(src, out)
+    assert index.read_text(encoding="utf-8") == "my index\n"
+    with pytest.raises(review.ReviewError, match="output folder does not exist"):
+        review.write_review(src, tmp_path / "typo")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_qa_an_earlier_output_folder_inside_the_input_is_never_read_as_input(tmp_path: Path) -> None:
+    src = one_report(tmp_path, "raw.txt")
+    assert runner.clean(src, src / "out1").ok
+    second = runner.clean(src, src / "out2")  # out1 now is just a folder of the input
+    assert second.ok and [d.stem for d in second.docs] == ["raw"]
+    assert [s.path for s in second.not_inputs] == [str(src / "out1")]
+    assert "an output folder of gwr-clean" in second.not_inputs[0].reason
+    assert sorted(p.name for p in (src / "out2").iterdir() if not p.name.startswith(".")) == \
+        ["catalogue.csv", "raw.changes.jsonl", "raw.md"]
+    result = cli_run("clean", "--input", str(src / "out1"), "--output", str(tmp_path / "o3"))
+    assert result.returncode == 2 and "is an output folder of gwr-clean" in result.stderr, result.stderr
+    assert not (tmp_path / "o3").exists()
+
+
+@pytest.mark.parametrize("name", ["run.lock", "catalogue.json", "_shards"])
+def test_qa_a_document_named_like_the_tools_own_state_files_is_cleaned_and_pruned(tmp_path: Path, name: str) -> None:
+    src, out = one_report(tmp_path, f"{name}.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    for shard_size in (1, 2):  # one task per document, and shards (whose markers live in .state/_shards)
+        summary = runner.clean(src, out, shard_size=shard_size)
+        assert summary.ok and (out / f"{name}.md").exists(), summary.failed
+    assert (out / ".state" / "run.lock").is_file() and (out / ".state" / "catalogue.json").is_file()
+    assert {r.stem: r.state for r in status.document_status(src, out)} == {name: "up-to-date", "b": "up-to-date"}
+    assert all(v.ok for v in audit.verify_folder(src, out))
+    (src / f"{name}.txt").unlink()
+    again = runner.clean(src, out)
+    assert again.removed == [name] and not (out / f"{name}.md").exists()
