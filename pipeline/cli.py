@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import audit, runner, status
-from .listing import FolderError
+from .listing import FolderError, printable
 from .stages import STAGES
 
 Command = Callable[[argparse.Namespace], int]
@@ -125,7 +125,7 @@ def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
             try:
                 return command(args)
             except (UsageError, *errors) as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                print(printable(f"error: {exc}"), file=sys.stderr)
                 return 2
         return run
     return wrap
@@ -148,7 +148,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     if args.summary_json:
         summary.write_json(args.summary_json)
     for line in summary.lines():
-        print(line)
+        print(printable(line))
     return 0 if summary.ok else 1
 
 
@@ -156,7 +156,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     rows = status.document_status(args.input, args.output)
     for row in rows:
-        print(f"{row.state:<10} {row.stem:<40} {row.why}")
+        print(printable(f"{row.state:<10} {row.stem:<40} {row.why}"))
     counts = {s: sum(r.state == s for r in rows) for s in status.STATES}
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
     return 1 if counts["failed"] else 0
@@ -171,7 +171,7 @@ def use_color(choice: str) -> bool:
 @exits_2_on(audit.AuditError, FileNotFoundError, FolderError)
 def cmd_diff(args: argparse.Namespace) -> int:
     text = audit.document_diff(args.input, args.output, args.stem, args.stage, use_color(args.color))
-    sys.stdout.write(text or f"{args.stem}: no changes\n")
+    sys.stdout.write(text or printable(f"{args.stem}: no changes") + "\n")
     return 0
 
 
@@ -181,7 +181,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError("name the documents to verify, or give --all")
     verdicts = audit.verify_folder(args.input, args.output, None if args.all else args.stems)
     for verdict in verdicts:
-        print(verdict.message, file=sys.stdout if verdict.ok else sys.stderr)
+        print(printable(verdict.message), file=sys.stdout if verdict.ok else sys.stderr)
     failed = sum(not v.ok for v in verdicts)
     print(f"verified: {len(verdicts) - failed}, failed: {failed}")
     return 1 if failed else 0

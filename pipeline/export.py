@@ -47,11 +47,15 @@ def record(name: str, markdown: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": name, "text": body, "meta": meta_of(front, row)}
 
 
+def listed(output_dir: Path, best_copies_only: bool = False) -> list[dict[str, Any]]:
+    """The catalogue's entries (name, report, row) to export, in path order."""
+    return [item for item in catalogue.read_rows(Path(output_dir))
+            if item["row"]["best_copy"] or not best_copies_only]
+
+
 def reports(output_dir: Path, best_copies_only: bool = False) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(name, Markdown, catalogue row) of every report in the catalogue, in path order."""
-    for item in catalogue.read_rows(Path(output_dir)):
-        if best_copies_only and not item["row"]["best_copy"]:
-            continue
+    for item in listed(output_dir, best_copies_only):
         path = Path(output_dir) / item["report"]
         try:
             markdown = store.read_own_text(path)
@@ -63,15 +67,25 @@ def reports(output_dir: Path, best_copies_only: bool = False) -> Iterator[tuple[
 
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[IO[str]]:
-    """Write a (large) text file through a temporary file in its folder, renamed into place at the end."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write a (large) text file through a temporary file in its folder, renamed into place at the end.
+
+    A write that fails (read-only or full disk) is an ExportError naming the file, never the temporary.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            os.fchmod(fh.fileno(), store.file_mode())  # mkstemp's 0600 would ignore the umask
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -125,6 +139,10 @@ def export_txt(output_dir: Path, folder: Path, best_copies_only: bool = False) -
     if others:
         raise ExportError(f"{folder}: holds files gwr-clean did not write (e.g. {others[0].name}); "
                           "export to a new or empty folder")
+    # Listed before a file is written, so that an export stopped midway (a full disk) can be run again.
+    planned = {txt_name(item["name"]) for item in listed(output_dir, best_copies_only)}
+    with atomic_file(manifest) as fh:
+        json.dump(sorted(ours | planned), fh, ensure_ascii=False)
     written = []
     for name, markdown, _ in reports(output_dir, best_copies_only):
         rel = txt_name(name)

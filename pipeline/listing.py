@@ -104,6 +104,18 @@ def document_name(relative: Path) -> str:
     return relative.with_name(relative.stem).as_posix() if relative.suffix else relative.as_posix()
 
 
+def printable(text: str) -> str:
+    """Text as one printable line: control characters and line separators in a name shown as escapes (`\\n`)."""
+    return text.translate(ESCAPED_CONTROLS)
+
+
+def _escape(c: str) -> str:
+    return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+ESCAPED_CONTROLS = {c: _escape(chr(c)) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
+
+
 def utf8_name(name: str) -> bool:
     """A file name that came from valid UTF-8 (os gives undecodable bytes as lone surrogates)."""
     try:

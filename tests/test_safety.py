@@ -537,3 +537,65 @@ def test_qa_a_document_named_like_the_tools_own_state_files_is_cleaned_and_prune
     (src / f"{name}.txt").unlink()
     again = runner.clean(src, out)
     assert again.removed == [name] and not (out / f"{name}.md").exists()
+
+
+def test_qa_a_name_with_a_newline_or_tab_is_printed_on_one_line_by_every_command(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path, "a\nb.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "t\tc.txt")
+    (src / "bad\x07.txt").write_bytes(b"")
+    clean = cli_run("clean", "--input", str(src), "--output", str(out))
+    assert clean.returncode == 1 and f"FAILED {src}/bad\\x07.txt: decode failed: empty file" in clean.stdout.splitlines()
+    lines = cli_run("status", "--input", str(src), "--output", str(out)).stdout.splitlines()
+    assert sorted(line.split()[1] for line in lines[:3]) == ["a\\nb", "bad\\x07", "t\\tc"]
+    assert len(lines) == 4
+    verify = cli_run("verify", "--all", "--input", str(src), "--output", str(out))
+    assert "a\\nb: OK" in verify.stdout.splitlines()[0] and len(verify.stderr.splitlines()) == 1
+    for name in ("a\nb", "a\\nb", f"{src}/t\tc.txt"):  # the name as it is, as printed, as the path given
+        diff = cli_run("diff", name, "--input", str(src), "--output", str(out))
+        assert diff.returncode == 0 and diff.stdout.splitlines()[0].startswith("--- "), diff.stderr
+        assert diff.stdout.splitlines()[0] in ("--- a\\nb (decoded source)", "--- t\\tc (decoded source)")
+    unknown = cli_run("diff", "nope", "--input", str(src), "--output", str(out))
+    assert unknown.returncode == 2 and len(unknown.stderr.splitlines()) == 1 and "a\\nb" in unknown.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_qa_names_with_wildcard_characters_print_no_luigi_warning(tmp_path: Path, workers: str) -> None:
+    src, out = one_report(tmp_path, "[2021]政府工作报告.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "a*b?{c}.txt")
+    result = cli_run("clean", "--input", str(src), "--output", str(out), "--workers", workers)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[:500]
+    assert (out / "[2021]政府工作报告.md").exists() and (out / "a*b?{c}.md").exists()
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_qa_export_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    assert cli_run("clean", "--input", str(src), "--output", str(out), umask=umask).returncode == 0
+    for fmt, target in (("jsonl", tmp_path / "c.jsonl"), ("txt", tmp_path / "txt")):
+        assert cli_run("export", "--output", str(out), "--format", fmt, "--to", str(target), umask=umask
+                       ).returncode == 0
+    files = [tmp_path / "c.jsonl", tmp_path / "txt" / "a.txt", tmp_path / "txt" / ".gwr-clean-export.json"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {mode}
+
+
+def test_qa_an_export_stopped_by_a_full_disk_says_which_file_and_can_be_run_again(tmp_path: Path, monkeypatch) -> None:
+    from pipeline import export
+
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    real, calls = export.plain_text, []
+
+    def disk_fills(text: str) -> str:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(text)
+
+    monkeypatch.setattr(export, "plain_text", disk_fills)
+    with pytest.raises(export.ExportError, match=r"txt/b.txt: cannot write: No space left on device"):
+        export.export(out, "txt", tmp_path / "txt")
+    assert not [p for p in (tmp_path / "txt").iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.undo()
+    assert export.export(out, "txt", tmp_path / "txt") == 2  # not refused as a folder holding files not ours
+    assert sorted(p.name for p in (tmp_path / "txt").iterdir()) == [".gwr-clean-export.json", "a.txt", "b.txt"]
