@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import decode
-from .store import STATE_DIR, Doc, lock_path
+from .store import STATE_DIR, Doc, lock_path, short_leaf
 
 READ_CHUNK = 1 << 20
 
@@ -254,4 +254,32 @@ def list_inputs(input_dir: Path, output_dir: Path | None = None) -> Listing:
             listing.problems.append(Problem(str(found), f"{found}: cannot read: {exc.strerror or exc}", name))
             continue
         listing.docs.append(Doc(name, str(found), digest))
+    return without_clashes(listing)
+
+
+def output_files(name: str) -> tuple[str, str]:
+    """A document's report and record, relative to the output folder."""
+    leaf = short_leaf(name)
+    return f"{leaf}.md", f"{leaf}.changes.jsonl"
+
+
+def without_clashes(listing: Listing) -> Listing:
+    """Move to the problems every document whose output folder would be another's report or record
+    (`x.txt` beside a folder `x.md/`) or one of the tool's own files (a folder `catalogue.csv/`)."""
+    from .catalogue import CSV_NAME, PARQUET_NAME
+
+    files = {CSV_NAME: "the catalogue", PARQUET_NAME: "the catalogue"}
+    for doc in listing.docs:
+        files.update(dict.fromkeys(output_files(doc.stem), f"the output of {doc.path}"))
+    kept = []
+    for doc in listing.docs:
+        parts = short_leaf(doc.stem).split("/")[:-1]
+        folders = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        clash = next((f for f in folders if f in files), None)
+        if clash is None:
+            kept.append(doc)
+            continue
+        listing.problems.append(Problem(doc.path, f"{doc.path}: its output would go into a folder {clash}/, but "
+                                                  f"{clash} is {files[clash]}; rename the folder", doc.stem))
+    listing.docs = kept
     return listing

@@ -108,10 +108,14 @@ def discover(input_dir: Path, output_dir: Path | None = None) -> tuple[list[Doc]
     return listing.docs, listing.problems
 
 
-def prune(output_dir: Path, docs: list[Doc]) -> list[str]:
+def prune(output_dir: Path, docs: list[Doc], problems: list[Problem] = ()) -> list[str]:
     """Remove the outputs of documents whose source is gone (only files the tool wrote); return the names
-    of those whose report and record went (a document that never got a report leaves only its state)."""
-    names = {d.stem for d in docs}
+    of those whose report and record went (a document that never got a report leaves only its state).
+
+    An input that is still there but cannot be read now (`problems`) is not gone: its outputs stay, as
+    `status` says (failed, not gone).
+    """
+    names = {d.stem for d in docs} | {p.name for p in problems if p.name}
     current = {store.safe_name(name) for name in names}
     gone = []
     for folder in store.state_folders(output_dir):
@@ -397,7 +401,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
     with holding_folder(output_dir) as alone:
         sweep_temporary_files(output_dir, 0.0 if alone else None)
         summary = RunSummary(docs=docs, problems=listing.problems, not_inputs=listing.skipped,
-                             removed=prune(output_dir, docs))
+                             removed=prune(output_dir, docs, listing.problems))
         republish_missing_reports(output_dir, docs)
         before = snapshot(output_dir, docs)
         if docs:

@@ -599,3 +599,34 @@ def test_qa_an_export_stopped_by_a_full_disk_says_which_file_and_can_be_run_agai
     monkeypatch.undo()
     assert export.export(out, "txt", tmp_path / "txt") == 2  # not refused as a folder holding files not ours
     assert sorted(p.name for p in (tmp_path / "txt").iterdir()) == [".gwr-clean-export.json", "a.txt", "b.txt"]
+
+
+def test_qa_a_source_that_cannot_be_read_now_is_failed_not_gone_and_keeps_its_report(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    report = (out / "b.md").read_bytes()
+    with open(src / "b.txt", "ab") as fh:  # grown past the size limit: listed as a problem, never read
+        fh.truncate(listing.max_bytes() + 1)
+    summary = runner.clean(src, out)
+    assert summary.removed == [] and "MB limit" in summary.failed[str(src / "b.txt")]
+    assert (out / "b.md").read_bytes() == report and (out / "b.changes.jsonl").exists()
+    assert {r.stem: r.state for r in status.document_status(src, out)}["b"] == "failed"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).up_to_date == 2
+
+
+def test_qa_a_folder_named_like_an_output_file_fails_its_documents_with_the_reason(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path, "x.txt"), tmp_path / "out"
+    for rel in ("x.md/z.txt", "x.changes.jsonl/w.txt", "catalogue.csv/c.txt"):
+        (src / rel).parent.mkdir(parents=True)
+        shutil.copy(OTHER, src / rel)
+    summary = runner.clean(src, out)
+    assert [d.stem for d in summary.docs] == ["x"] and (out / "x.md").is_file()
+    assert summary.failed[str(src / "x.md/z.txt")] == \
+        f"{src}/x.md/z.txt: its output would go into a folder x.md/, but x.md is the output of {src}/x.txt; " \
+        f"rename the folder"
+    assert "catalogue.csv is the catalogue" in summary.failed[str(src / "catalogue.csv/c.txt")]
+    assert (out / "catalogue.csv").is_file() and summary.catalogue
+    with open(out / "catalogue.csv", encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 4
