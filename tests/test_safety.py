@@ -630,3 +630,25 @@ def test_qa_a_folder_named_like_an_output_file_fails_its_documents_with_the_reas
     assert (out / "catalogue.csv").is_file() and summary.catalogue
     with open(out / "catalogue.csv", encoding="utf-8") as fh:
         assert len(list(csv.DictReader(fh))) == 4
+
+
+def test_qa_help_of_each_command_names_documents_by_relative_path() -> None:
+    def help_of(command: str) -> str:
+        return " ".join(cli_run(command, "--help").stdout.split())
+
+    assert "<name>.md" in help_of("clean") and "path relative to --input" in help_of("clean")
+    assert "<stem>" not in help_of("clean") + help_of("verify") + help_of("review")
+    assert "湖南/2021/a.txt" in help_of("diff") and "after `--`" in help_of("diff")
+    assert "after `--`" in help_of("verify")
+    assert "湖南%2F2021%2Fa" in help_of("review") and "never overwritten or removed" in help_of("review")
+    assert "skipped" in help_of("status")
+
+
+def test_qa_the_python_api_refuses_what_is_not_bytes_or_text() -> None:
+    import pipeline
+
+    for wrong in (123, None, ["各位代表"]):
+        with pytest.raises(TypeError, match="takes bytes or str"):
+            pipeline.clean(wrong)  # type: ignore[arg-type]
+    data = SAMPLE.read_bytes()
+    assert pipeline.clean(bytearray(data), "a.txt").markdown == pipeline.clean(data, "a.txt").markdown
