@@ -121,6 +121,7 @@ def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
     A file at either path that the tool did not write is left alone and the document fails.
     """
     report, record = store.report_path(output_dir, doc.stem), store.changes_path(output_dir, doc.stem)
+    store.check_real_folders(output_dir, report)
     taken = [p for p in (report, record) if p.exists() or p.is_symlink()]
     if taken and not store.owns_report(output_dir, doc.stem):
         raise ReportTaken(f"{doc.path}: {taken[0]} exists and was not written by gwr-clean; it is left as it is "

@@ -379,7 +379,8 @@ def count_documents(summary: RunSummary, output_dir: Path, before, after) -> Non
         elif after[final]:
             summary.cleaned += 1
         else:
-            summary.failed[doc.stem] = f"{doc.path}: did not finish (Luigi status {summary.luigi_status})"
+            summary.failed[doc.stem] = (f"{doc.path}: did not finish and left no error record (a full or "
+                                        f"unwritable output folder?); Luigi status {summary.luigi_status}")
     for problem in summary.problems:
         summary.failed[problem.path] = problem.reason
 

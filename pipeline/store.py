@@ -268,6 +268,20 @@ def is_own_file(path: Path) -> bool:
         return False
 
 
+def check_real_folders(output_dir: Path, path: Path) -> None:
+    """Refuse to write through a symbolic link to a folder inside the output folder (`out/sub -> ../raw/sub`):
+    the report would land outside it, perhaps in the input folder."""
+    root = Path(output_dir).resolve()
+    folder = Path(path).parent
+    while folder != Path(output_dir) and folder != folder.parent:
+        if folder.is_symlink():
+            raise NotOurFile(f"{folder} is a symbolic link (to {folder.resolve()}); gwr-clean writes only into "
+                             f"real folders of the output folder {output_dir}: remove the link")
+        folder = folder.parent
+    if not Path(path).parent.resolve().is_relative_to(root):
+        raise NotOurFile(f"{path} lies outside the output folder {output_dir}; not written")
+
+
 def outputs_in_place(output_dir: Path, stem: str) -> bool:
     """The report and the change record of this name are both regular files."""
     return is_own_file(report_path(output_dir, stem)) and is_own_file(changes_path(output_dir, stem))

@@ -652,3 +652,32 @@ def test_qa_the_python_api_refuses_what_is_not_bytes_or_text() -> None:
             pipeline.clean(wrong)  # type: ignore[arg-type]
     data = SAMPLE.read_bytes()
     assert pipeline.clean(bytearray(data), "a.txt").markdown == pipeline.clean(data, "a.txt").markdown
+
+
+def test_qa_a_link_inside_the_output_folder_never_makes_reports_land_in_the_input(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path, "sub/a.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    out.mkdir()
+    (out / "sub").symlink_to(src / "sub")
+    summary = runner.clean(src, out)
+    assert f"{out}/sub is a symbolic link" in summary.failed["sub/a"] and (out / "b.md").exists()
+    assert sorted(p.name for p in (src / "sub").iterdir()) == ["a.txt"]
+    (out / "sub").unlink()
+    linked = tmp_path / "out-link"  # the output folder itself may be reached through a link
+    linked.symlink_to(out)
+    assert runner.clean(src, linked).ok and (out / "sub" / "a.md").is_file()
+
+
+def test_qa_a_full_disk_that_keeps_even_the_error_record_out_says_so(tmp_path: Path, monkeypatch) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+
+    def disk_full(path: Path, data) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(execute.store, "write_json_atomic", disk_full)
+    summary = runner.clean(src, out)
+    assert summary.failed_documents == 1
+    assert summary.failed["a"].startswith(f"{src}/a.txt: did not finish and left no error record (a full or "
+                                          f"unwritable output folder?)")
+    monkeypatch.undo()
+    assert runner.clean(src, out).cleaned == 1
