@@ -280,18 +280,29 @@ class OutputError(OSError):
 
 def check_writable(output_dir: Path) -> None:
     """Fail early, with the reason, when the output folder cannot take a file."""
+    # Not named like a temporary: a run starting beside this one sweeps those (sweep_temporary_files).
+    probe = output_dir / f"{store.TMP_PREFIX}probe-{os.getpid()}"
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        probe = output_dir / f"{store.TMP_PREFIX}probe-{os.getpid()}{store.TMP_SUFFIX}"
-        store.write_bytes_atomic(probe, b"x" * 4096)
-        probe.unlink()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, b"x" * 4096)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"{output_dir}: output folder is not writable: {exc.strerror or exc}") from exc
 
 
 @contextlib.contextmanager
 def holding_folder(output_dir: Path):
-    """Hold the output folder (a shared lock) for the run; yield True when no other run holds it."""
+    """Hold the output folder (a shared lock) for the run, after removing the temporaries killed runs left.
+
+    With no other run holding the folder, every temporary is stale and goes while the lock is still
+    exclusive (a run starting meanwhile waits, so none of its temporaries can be taken); else only old ones.
+    Yields True when no other run held the folder.
+    """
     path = store.lock_path(output_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, store.file_mode())
@@ -301,6 +312,7 @@ def holding_folder(output_dir: Path):
             alone = True
         except OSError:
             alone = False
+        sweep_temporary_files(output_dir, 0.0 if alone else None)
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield alone
     finally:
@@ -399,8 +411,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
         check_scheduler(scheduler_url)
     check_writable(output_dir)
     docs = listing.docs
-    with holding_folder(output_dir) as alone:
-        sweep_temporary_files(output_dir, 0.0 if alone else None)
+    with holding_folder(output_dir):
         summary = RunSummary(docs=docs, problems=listing.problems, not_inputs=listing.skipped,
                              removed=prune(output_dir, docs, listing.problems))
         republish_missing_reports(output_dir, docs)

@@ -681,3 +681,37 @@ def test_qa_a_full_disk_that_keeps_even_the_error_record_out_says_so(tmp_path: P
                                           f"unwritable output folder?)")
     monkeypatch.undo()
     assert runner.clean(src, out).cleaned == 1
+
+
+def test_qa_two_runs_starting_together_never_sweep_each_others_files(tmp_path: Path, monkeypatch) -> None:
+    import fcntl
+
+    out = tmp_path / "out"
+    real_write = store.write_temporary
+
+    def another_run_sweeps(path: Path, data: bytes) -> str:  # a run starting beside us sweeps every temporary
+        tmp = real_write(path, data)
+        runner.sweep_temporary_files(out, 0.0)
+        return tmp
+
+    monkeypatch.setattr(store, "write_temporary", another_run_sweeps)
+    runner.check_writable(out)  # its probe is not a temporary another run may take
+    monkeypatch.undo()
+    exclusive_while_sweeping = []
+    real_sweep = runner.sweep_temporary_files
+
+    def sweep(folder: Path, older_than=None) -> int:
+        fd = os.open(store.lock_path(folder), os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            exclusive_while_sweeping.append(False)
+        except OSError:
+            exclusive_while_sweeping.append(True)
+        finally:
+            os.close(fd)
+        return real_sweep(folder, older_than)
+
+    monkeypatch.setattr(runner, "sweep_temporary_files", sweep)
+    with runner.holding_folder(out) as alone:
+        assert alone
+    assert exclusive_while_sweeping == [True]  # a run starting meanwhile waits until the sweep is over
