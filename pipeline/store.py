@@ -25,7 +25,8 @@ path that contains the key.
 
 Only files of the tool's own naming are ever removed or overwritten: a report
 or record in the output folder is ours when its document's state folder says
-it was published (`owns_report`); temporaries are named `.gwr-*.tmp`.
+it was published and has not been edited since (`owns_report`: the published mark holds the sha256 of
+both); temporaries are named `.gwr-*.tmp`.
 """
 
 from __future__ import annotations
@@ -301,21 +302,61 @@ def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def mark_published(output_dir: Path, doc: Doc) -> None:
-    """Say that this document's report and record are ours and current (older marks go)."""
+def mark_published(output_dir: Path, doc: Doc, report: bytes, record: bytes) -> None:
+    """Say that this document's report and record are ours and current (older marks go); the mark holds
+    their sha256, so that a report edited by hand afterwards is the user's and never overwritten or removed."""
     marker = published_path(output_dir, doc)
-    write_text_atomic(marker, doc.stem)
+    write_json_atomic(marker, {"stem": doc.stem, "report": hashlib.sha256(report).hexdigest(),
+                               "record": hashlib.sha256(record).hexdigest()})
     for old in marker.parent.glob(f"{PUBLISHED}*"):
         if old != marker:
             old.unlink(missing_ok=True)
 
 
+def read_mark(path: Path) -> dict[str, str]:
+    """A published mark: {"stem", "report", "record"}; an older mark holds the name only."""
+    text = read_own_text(path)
+    try:
+        mark = json.loads(text)
+    except ValueError:
+        mark = None
+    return mark if isinstance(mark, dict) else {"stem": text}
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """A regular file with exactly these bytes is at this path."""
+    try:
+        return read_own_bytes(path) == data
+    except OSError:
+        return False
+
+
+def unchanged_since(path: Path, sha256: str | None) -> bool:
+    """The file is absent, holds what the tool wrote (None: not known, as in older marks), or is no regular
+    file (a link or FIFO put in its place holds no data; replacing it leaves any link's target alone)."""
+    if sha256 is None or not is_own_file(path):
+        return True
+    try:
+        return hashlib.sha256(read_own_bytes(path)).hexdigest() == sha256
+    except OSError:
+        return False
+
+
 def owns_report(output_dir: Path, stem: str) -> bool:
-    """The report and record of this name were written by the tool (published, or rendered by an earlier version)."""
+    """The report and record of this name are the tool's: published by it and not edited since (or rendered
+    by an earlier version that kept no mark)."""
     folder = doc_dir(output_dir, stem)
-    return folder.is_dir() and any(p.name.startswith(PUBLISHED) or (p.name.startswith(f"{STAGES[-1]}-")
-                                                                    and not p.name.endswith(".error.json"))
-                                   for p in folder.iterdir())
+    if not folder.is_dir():
+        return False
+    marks = [p for p in folder.iterdir() if p.name.startswith(PUBLISHED)]
+    if not marks:
+        return any(p.name.startswith(f"{STAGES[-1]}-") and not p.name.endswith(".error.json") for p in folder.iterdir())
+    try:
+        mark = read_mark(marks[0])
+    except (OSError, ValueError):
+        return False
+    return (unchanged_since(report_path(output_dir, stem), mark.get("report"))
+            and unchanged_since(changes_path(output_dir, stem), mark.get("record")))
 
 
 def state_folders(output_dir: Path) -> list[str]:
@@ -336,7 +377,7 @@ def name_of_state(output_dir: Path, folder: str) -> str:
     for path in files:
         try:
             if path.name.startswith(PUBLISHED):
-                return path.read_text(encoding="utf-8")
+                return read_mark(path)["stem"]
             if path.suffix == ".json":
                 return str(read_json(path)["stem"])
         except (OSError, ValueError, KeyError):

@@ -715,3 +715,24 @@ def test_qa_two_runs_starting_together_never_sweep_each_others_files(tmp_path: P
     with runner.holding_folder(out) as alone:
         assert alone
     assert exclusive_while_sweeping == [True]  # a run starting meanwhile waits until the sweep is over
+
+
+def test_qa_a_report_edited_by_hand_is_the_users_and_never_overwritten_or_removed(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    edited = (out / "a.md").read_text(encoding="utf-8") + "我的修订。\n"
+    (out / "a.md").write_text(edited, encoding="utf-8")
+    assert runner.clean(src, out).up_to_date == 2  # nothing changed: the edit is left alone
+    with open(src / "a.txt", "a", encoding="utf-8") as fh:
+        fh.write("\n第二版。\n")
+    summary = runner.clean(src, out)
+    assert f"{out}/a.md exists and was not written by gwr-clean (or was edited since)" in summary.failed["a"]
+    assert (out / "a.md").read_text(encoding="utf-8") == edited
+    (src / "a.txt").unlink()
+    gone = runner.clean(src, out)
+    assert gone.removed == [] and (out / "a.md").read_text(encoding="utf-8") == edited
+    (out / "b.md").unlink()  # a report of ours deleted by hand is written again
+    assert runner.clean(src, out).ok and (out / "b.md").exists()
+    (src / "b.txt").unlink()  # and ours still go with their source
+    assert runner.clean(src, out).removed == ["b"] and not (out / "b.md").exists()
