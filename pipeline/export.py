@@ -10,6 +10,7 @@ and datatrove load it as it is). Reports are listed from the catalogue the last
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -23,6 +24,7 @@ from .published import plain_text, split_report
 FORMATS = ("jsonl", "txt")
 RECORD_KEYS = ("id", "text", "meta")
 MANIFEST = ".gwr-clean-export.json"  # in a txt export folder: the files this tool wrote there
+TMP_PREFIX = ".gwr-export-"  # a file being written: `.gwr-export-<name>.<random>.tmp` beside it
 
 
 class ExportError(RuntimeError):
@@ -73,7 +75,9 @@ def atomic_file(path: Path) -> Iterator[IO[str]]:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        for leftover in path.parent.glob(f"{TMP_PREFIX}{glob.escape(path.name)}.*{store.TMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)  # of an export of this file that was killed
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{path.name}.", suffix=store.TMP_SUFFIX)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
@@ -134,7 +138,7 @@ def export_txt(output_dir: Path, folder: Path, best_copies_only: bool = False) -
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder}: exists and is not a folder")
     ours = set(json.loads(manifest.read_text(encoding="utf-8"))) if manifest.exists() else set()
-    others = [p for p in folder.rglob("*") if p.is_file() and p != manifest
+    others = [p for p in folder.rglob("*") if p.is_file() and p != manifest and not p.name.startswith(TMP_PREFIX)
               and p.relative_to(folder).as_posix() not in ours] if folder.exists() else []
     if others:
         raise ExportError(f"{folder}: holds files gwr-clean did not write (e.g. {others[0].name}); "

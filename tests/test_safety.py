@@ -736,3 +736,17 @@ def test_qa_a_report_edited_by_hand_is_the_users_and_never_overwritten_or_remove
     assert runner.clean(src, out).ok and (out / "b.md").exists()
     (src / "b.txt").unlink()  # and ours still go with their source
     assert runner.clean(src, out).removed == ["b"] and not (out / "b.md").exists()
+
+
+def test_qa_an_export_killed_midway_leaves_nothing_that_stops_the_next(tmp_path: Path) -> None:
+    from pipeline import export
+
+    src, out = one_report(tmp_path, "[1]a.txt"), tmp_path / "out"
+    assert runner.clean(src, out).ok
+    assert export.export(out, "txt", tmp_path / "txt") == 1
+    killed = [tmp_path / "txt" / ".gwr-export-[1]a.txt.k1ll3d.tmp", tmp_path / ".gwr-export-c.jsonl.k1ll3d.tmp"]
+    for path in killed:  # what kill -9 leaves while a file is being written
+        path.write_bytes(b"half")
+    assert export.export(out, "txt", tmp_path / "txt") == 1
+    assert export.export(out, "jsonl", tmp_path / "c.jsonl") == 1
+    assert not any(p.exists() for p in killed)
