@@ -48,6 +48,8 @@ def clean(data: bytes | str, name: str = "") -> Report:
     from .export import meta_of
     from .published import split_report
 
+    if not isinstance(data, str | bytes | bytearray | memoryview):  # bytes(123) would be 123 NUL bytes
+        raise TypeError(f"pipeline.clean takes bytes or str, not {type(data).__name__}")
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     sha256 = hashlib.sha256(raw).hexdigest()
     _, markdown, edits, _ = clean_bytes(raw, name, sha256)

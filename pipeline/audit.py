@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store
+from .listing import printable
 from .model import Edit, group_batches, revert_batch
 from .runner import discover
 from .stages import STAGES
@@ -36,11 +37,13 @@ class AuditError(RuntimeError):
 # ---------------------------------------------------------------- finding a document's records
 
 def find_doc(input_dir: Path, stem: str, output_dir: Path | None = None) -> Doc:
-    """The input document of this name: its path relative to the input folder, without or with its extension."""
+    """The input document of this name: its path relative to the input folder, without or with its extension,
+    as the summary and `status` print it (control characters escaped), or its path as given with --input."""
     docs, _ = discover(Path(input_dir), output_dir)
     wanted = stem.replace("\\", "/").removeprefix("./")
     for doc in docs:
-        if wanted in (doc.stem, Path(doc.path).relative_to(Path(input_dir)).as_posix()):
+        relative = Path(doc.path).relative_to(Path(input_dir)).as_posix()
+        if stem in (doc.path, printable(doc.stem), printable(doc.path)) or wanted in (doc.stem, relative):
             return doc
     known = ", ".join(d.stem for d in docs[:10]) or "none"
     raise AuditError(f"{stem}: no such document in {input_dir} (known: {known})")
@@ -58,16 +61,23 @@ def load_state(output_dir: Path, doc: Doc, stage: str) -> dict[str, Any]:
 def read_changes(output_dir: Path, stem: str) -> list[Edit]:
     """The published change record of a document, in application order."""
     path = store.changes_path(Path(output_dir), stem)
-    if not path.exists():
-        raise AuditError(f"{stem}: no change record {path}")
-    return [Edit.from_json(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    text = read_output(path, stem, "change record")
+    return [Edit.from_json(json.loads(line)) for line in text.splitlines() if line]
 
 
 def read_report(output_dir: Path, stem: str) -> str:
-    path = store.report_path(Path(output_dir), stem)
-    if not path.exists():
-        raise AuditError(f"{stem}: no cleaned report {path}")
-    return path.read_text(encoding="utf-8")
+    return read_output(store.report_path(Path(output_dir), stem), stem, "cleaned report")
+
+
+def read_output(path: Path, stem: str, what: str) -> str:
+    """A report or record as the tool wrote it; missing, or anything but a regular file, is an AuditError."""
+    if not path.exists() and not path.is_symlink():
+        raise AuditError(f"{stem}: no {what} {path}")
+    try:
+        return store.read_own_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuditError(f"{stem}: its {what} cannot be read: {getattr(exc, 'strerror', None) or exc} "
+                         f"(run `gwr-clean clean` to write it again)") from exc
 
 
 # ---------------------------------------------------------------- verify
@@ -296,11 +306,11 @@ def document_diff(input_dir: Path, output_dir: Path, stem: str, stage: str | Non
                   color: bool = False) -> str:
     """Raw decoded source → cleaned Markdown (or one stage's input → output), annotated with rules."""
     doc = find_doc(input_dir, stem, output_dir)
-    stem = doc.stem
+    stem, label = doc.stem, printable(doc.stem)  # a name with a newline would break the diff's header lines
     if stage is None:
         raw = load_state(output_dir, doc, "decode")["raw_text"]
         report, edits = read_report(output_dir, stem), read_changes(output_dir, stem)
-        return unified_diff(raw, report, edits, f"{stem} (decoded source)", f"{stem}.md (cleaned)", color)
+        return unified_diff(raw, report, edits, f"{label} (decoded source)", f"{label}.md (cleaned)", color)
     if stage not in STAGES:
         raise AuditError(f"unknown stage '{stage}' (stages: {', '.join(STAGES)})")
     state = load_state(output_dir, doc, stage)
@@ -311,4 +321,4 @@ def document_diff(input_dir: Path, output_dir: Path, stem: str, stage: str | Non
     if state["text"] is None:
         state["text"] = before
     edits = [Edit.from_json(e) for e in state["edits"]]
-    return unified_diff(before, state["text"], edits, f"{stem} before {stage}", f"{stem} after {stage}", color)
+    return unified_diff(before, state["text"], edits, f"{label} before {stage}", f"{label} after {stage}", color)

@@ -36,7 +36,7 @@ FRONT_COLUMNS = ("title", "region", "date", "speaker", "meeting", "encoding")
 KNOWN_FIELDS = ("title", "region", "date", "speaker", "meeting")
 CSV_NAME = "catalogue.csv"
 PARQUET_NAME = "catalogue.parquet"
-STATE_NAME = "catalogue.json"
+STATE_NAME = store.CATALOGUE_STATE
 RULE_FILE = "catalogue.toml"
 DEFAULT_FORMAT = "text"  # reports of plain-text sources carry no `format:` in their front matter
 REMOVAL_STAGES = ("strip", "reassemble")
@@ -285,9 +285,9 @@ def final_key(doc: Doc) -> str:
 def document_entry(output_dir: Path, doc: Doc, name: str, path: str) -> dict[str, Any]:
     """Row and copy signature of one finished document, read from its published report and record."""
     report = store.report_path(output_dir, name)
-    markdown = report.read_text(encoding="utf-8")
-    with open(store.changes_path(output_dir, name), encoding="utf-8") as fh:
-        edits = [e for e in map(orjson.loads, fh) if e["stage"] in REMOVAL_STAGES]
+    markdown = store.read_own_text(report)
+    lines = store.read_own_bytes(store.changes_path(output_dir, name)).splitlines()
+    edits = [e for e in map(orjson.loads, filter(None, lines)) if e["stage"] in REMOVAL_STAGES]
     sig = copies.signature(split_report(markdown)[1])
     return {"key": final_key(doc), "report": relative_path(report, output_dir),
             "row": report_row(path, doc.sha256, markdown, edits),

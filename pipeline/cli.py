@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import audit, runner, status
-from .listing import FolderError
+from .listing import FolderError, printable
 from .rules import RuleError
 from .stages import STAGES
 
@@ -35,9 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    clean = sub.add_parser("clean", help="clean every file of --input into --output/<stem>.md",
-                           description="Clean every file of --input into --output/<stem>.md. "
-                                       "Only documents whose source, code or rules changed are processed.")
+    clean = sub.add_parser("clean", help="clean every file under --input into --output/<name>.md",
+                           description="Clean every regular file under --input (searched recursively; hidden "
+                                       "files and folders are left out; links leading out of it, FIFOs, devices "
+                                       "and earlier output folders are skipped with a note) into "
+                                       "--output/<name>.md with its change record <name>.changes.jsonl beside "
+                                       "it, and write "
+                                       "--output/catalogue.csv. <name> is the file's path relative to --input "
+                                       "without extension (湖南/2021/a), so the output mirrors the input's "
+                                       "folders; a last part over 200 bytes is shortened to a prefix, ~ and a "
+                                       "hash. Only documents whose source, code or rules changed are processed. "
+                                       "Exit code 1 when a document failed, 2 when the run could not start.")
     _add_folders(clean)
     clean.add_argument("--workers", type=int, default=1, help="parallel Luigi workers (default: 1)")
     clean.add_argument("--shard-size", type=int, default=None,
@@ -61,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                         description="For every document of --input: up-to-date, stale (from which stage, and "
                                     "whether its source or that stage's code/rule files changed), new (never "
                                     "cleaned), failed (the recorded reason), or gone (outputs whose source "
-                                    "vanished). Exit code 1 when a document failed.")
+                                    "vanished); then every entry skipped as not an input, and why. Documents "
+                                    "are named by their path relative to --input without extension. Exit code "
+                                    "1 when a document failed.")
     _add_folders(st)
     st.set_defaults(func=cmd_status)
 
@@ -69,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Unified diff of the decoded source against the cleaned Markdown (or, "
                                       "with --stage, of one stage's input against its output). Each hunk "
                                       "header names the stage/rule of every edit in it.")
-    diff.add_argument("stem", help="the document's name: its path relative to --input, without extension "
-                                   "(e.g. 湖南/2021/a)")
+    diff.add_argument("stem", help="the document's name: its path relative to --input, without or with its "
+                                   "extension (湖南/2021/a or 湖南/2021/a.txt), or as the summary prints it; a "
+                                   "name starting with '-' goes after `--`")
     diff.add_argument("--stage", choices=STAGES, default=None, help="diff only this stage's input → output")
     diff.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="colour the diff (auto: only on a terminal, and not when NO_COLOR is set)")
@@ -78,18 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
     diff.set_defaults(func=cmd_diff)
 
     verify = sub.add_parser("verify", help="rebuild the decoded source from the cleaned text and its record",
-                            description="Revert every edit of <stem>.changes.jsonl, newest first, starting "
-                                        "from <stem>.md, and check that the result is the decoded source byte "
+                            description="Revert every edit of <name>.changes.jsonl, newest first, starting "
+                                        "from <name>.md, and check that the result is the decoded source byte "
                                         "for byte. Exit code 1 when any document does not verify.")
-    verify.add_argument("stems", nargs="*", metavar="stem", help="documents to verify")
+    verify.add_argument("stems", nargs="*", metavar="name",
+                        help="documents to verify, named as for diff (path relative to --input, with or "
+                             "without extension; after `--` when one starts with '-')")
     verify.add_argument("--all", action="store_true", help="verify every document of --input")
     _add_folders(verify)
     verify.set_defaults(func=cmd_verify)
 
     review = sub.add_parser("review", help="write static HTML review pages to <output>/review/",
-                            description="Write <output>/review/<stem>.html for every cleaned document (raw and "
+                            description="Write <output>/review/<page>.html for every cleaned document (raw and "
                                         "cleaned side by side, changes coloured by kind, flags) and "
-                                        "<output>/review/index.html with the counts. Open them in any browser.")
+                                        "<output>/review/index.html with the counts. <page> is the document's "
+                                        "name as one file name (湖南%2F2021%2Fa). HTML files in review/ that "
+                                        "gwr-clean did not write are never overwritten or removed. Open them "
+                                        "in any browser.")
     _add_folders(review)
     review.set_defaults(func=cmd_review)
     _add_export(sub)
@@ -103,7 +119,9 @@ def _add_export(sub) -> None:
                             description="Write the reports of --output (as listed in its catalogue.csv) as one "
                                         "JSONL file, one {\"id\", \"text\", \"meta\"} object per report (text: "
                                         "the Markdown without front matter; meta: front matter and catalogue "
-                                        "fields), or with --format txt as plain-text files <name>.txt in a folder.")
+                                        "fields; id: the document's name), or with --format txt as plain-text "
+                                        "files <name>.txt in a folder, mirroring the input's folders. Files "
+                                        "gwr-clean did not write are never overwritten.")
     export.add_argument("--output", type=Path, default=Path("output"),
                         help="the folder `clean` wrote (default: output)")
     export.add_argument("--format", choices=FORMATS, default="jsonl", help="jsonl (default) or txt")
@@ -126,13 +144,13 @@ def exits_2_on(*errors: type[Exception]) -> Callable[[Command], Command]:
             try:
                 return command(args)
             except (UsageError, RuleError, *errors) as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                print(printable(f"error: {exc}"), file=sys.stderr)
                 return 2
         return run
     return wrap
 
 
-@exits_2_on(OSError, FolderError)
+@exits_2_on(OSError, FolderError, runner.SummaryTargetError)
 def cmd_clean(args: argparse.Namespace) -> int:
     if args.workers < 1 or (args.shard_size is not None and args.shard_size < 1):
         raise UsageError("--workers and --shard-size must be at least 1")
@@ -141,13 +159,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
         if parquet_missing():
             raise UsageError(parquet_missing())
+    if args.summary_json:
+        runner.check_summary_target(args.summary_json, args.input)
     summary = runner.clean(args.input, args.output, args.workers, args.shard_size, args.scheduler_url,
                            progress_seconds=args.progress_seconds, catalogue_parquet=args.catalogue_parquet,
                            debug=args.debug)
     if args.summary_json:
         summary.write_json(args.summary_json)
     for line in summary.lines():
-        print(line)
+        print(printable(line))
     return 0 if summary.ok else 1
 
 
@@ -155,7 +175,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     rows = status.document_status(args.input, args.output)
     for row in rows:
-        print(f"{row.state:<10} {row.stem:<40} {row.why}")
+        print(printable(f"{row.state:<10} {row.stem:<40} {row.why}"))
     counts = {s: sum(r.state == s for r in rows) for s in status.STATES}
     print(", ".join(f"{k}: {v}" for k, v in counts.items()))
     return 1 if counts["failed"] else 0
@@ -170,7 +190,7 @@ def use_color(choice: str) -> bool:
 @exits_2_on(audit.AuditError, FileNotFoundError, FolderError)
 def cmd_diff(args: argparse.Namespace) -> int:
     text = audit.document_diff(args.input, args.output, args.stem, args.stage, use_color(args.color))
-    sys.stdout.write(text or f"{args.stem}: no changes\n")
+    sys.stdout.write(text or printable(f"{args.stem}: no changes") + "\n")
     return 0
 
 
@@ -180,7 +200,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError("name the documents to verify, or give --all")
     verdicts = audit.verify_folder(args.input, args.output, None if args.all else args.stems)
     for verdict in verdicts:
-        print(verdict.message, file=sys.stdout if verdict.ok else sys.stderr)
+        print(printable(verdict.message), file=sys.stdout if verdict.ok else sys.stderr)
     failed = sum(not v.ok for v in verdicts)
     print(f"verified: {len(verdicts) - failed}, failed: {failed}")
     return 1 if failed else 0

@@ -144,15 +144,18 @@ def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
 def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
     """Write the report and its complete change record together (both or neither), then mark them ours.
 
-    A file at either path that the tool did not write is left alone and the document fails.
+    A file at either path that the tool did not write (or that was edited since) is left alone and the
+    document fails; one holding exactly what would be written (a concurrent run's) is not in the way.
     """
     report, record = store.report_path(output_dir, doc.stem), store.changes_path(output_dir, doc.stem)
-    taken = [p for p in (report, record) if p.exists() or p.is_symlink()]
-    if taken and not store.owns_report(output_dir, doc.stem):
-        raise ReportTaken(f"{doc.path}: {taken[0]} exists and was not written by gwr-clean; it is left as it is "
-                          f"(move it away, or choose another --output)")
+    store.check_real_folders(output_dir, report)
     edits = [e for e in all_edits(output_dir, doc) if e.stage != final_state["stage"]]
     edits += [Edit.from_json(e) for e in final_state["edits"]]
     lines = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in edits)
-    store.write_together([(record, lines.encode("utf-8")), (report, final_state["text"].encode("utf-8"))])
-    store.mark_published(output_dir, doc)
+    files = [(record, lines.encode("utf-8")), (report, final_state["text"].encode("utf-8"))]
+    taken = [p for p, data in reversed(files) if (p.exists() or p.is_symlink()) and not store.holds(p, data)]
+    if taken and not store.owns_report(output_dir, doc.stem):
+        raise ReportTaken(f"{doc.path}: {taken[0]} exists and was not written by gwr-clean (or was edited since); "
+                          f"it is left as it is (move it away, or choose another --output)")
+    store.write_together(files)
+    store.mark_published(output_dir, doc, files[1][1], files[0][1])

@@ -10,6 +10,7 @@ and datatrove load it as it is). Reports are listed from the catalogue the last
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -23,6 +24,7 @@ from .published import plain_text, split_report
 FORMATS = ("jsonl", "txt")
 RECORD_KEYS = ("id", "text", "meta")
 MANIFEST = ".gwr-clean-export.json"  # in a txt export folder: the files this tool wrote there
+TMP_PREFIX = ".gwr-export-"  # a file being written: `.gwr-export-<name>.<random>.tmp` beside it
 
 
 class ExportError(RuntimeError):
@@ -47,38 +49,56 @@ def record(name: str, markdown: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": name, "text": body, "meta": meta_of(front, row)}
 
 
+def listed(output_dir: Path, best_copies_only: bool = False) -> list[dict[str, Any]]:
+    """The catalogue's entries (name, report, row) to export, in path order."""
+    return [item for item in catalogue.read_rows(Path(output_dir))
+            if item["row"]["best_copy"] or not best_copies_only]
+
+
 def reports(output_dir: Path, best_copies_only: bool = False) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(name, Markdown, catalogue row) of every report in the catalogue, in path order."""
-    for item in catalogue.read_rows(Path(output_dir)):
-        if best_copies_only and not item["row"]["best_copy"]:
-            continue
+    for item in listed(output_dir, best_copies_only):
         path = Path(output_dir) / item["report"]
         try:
-            markdown = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ExportError(f"{path}: cannot read the report: {exc.strerror or exc} (run `gwr-clean clean` again)") \
-                from exc
+            markdown = store.read_own_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            raise ExportError(f"{path}: cannot read the report: {why} (run `gwr-clean clean` again)") from exc
         yield item["name"], markdown, item["row"]
 
 
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[IO[str]]:
-    """Write a (large) text file through a temporary file in its folder, renamed into place at the end."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write a (large) text file through a temporary file in its folder, renamed into place at the end.
+
+    A write that fails (read-only or full disk) is an ExportError naming the file, never the temporary.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in path.parent.glob(f"{TMP_PREFIX}{glob.escape(path.name)}.*{store.TMP_SUFFIX}"):
+            leftover.unlink(missing_ok=True)  # of an export of this file that was killed
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{path.name}.", suffix=store.TMP_SUFFIX)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            os.fchmod(fh.fileno(), store.file_mode())  # mkstemp's 0600 would ignore the umask
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ExportError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def is_our_jsonl(path: Path) -> bool:
-    """An existing file we may overwrite: empty, or starting with one of our records."""
+    """An existing file we may overwrite: empty, or starting with one of our records (never a link, FIFO, device)."""
+    if not store.is_own_file(path):
+        return False
     with open(path, encoding="utf-8", errors="replace") as fh:
         first = fh.readline()
     if not first.strip():
@@ -118,11 +138,15 @@ def export_txt(output_dir: Path, folder: Path, best_copies_only: bool = False) -
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder}: exists and is not a folder")
     ours = set(json.loads(manifest.read_text(encoding="utf-8"))) if manifest.exists() else set()
-    others = [p for p in folder.rglob("*") if p.is_file() and p != manifest
+    others = [p for p in folder.rglob("*") if p.is_file() and p != manifest and not p.name.startswith(TMP_PREFIX)
               and p.relative_to(folder).as_posix() not in ours] if folder.exists() else []
     if others:
         raise ExportError(f"{folder}: holds files gwr-clean did not write (e.g. {others[0].name}); "
                           "export to a new or empty folder")
+    # Listed before a file is written, so that an export stopped midway (a full disk) can be run again.
+    planned = {txt_name(item["name"]) for item in listed(output_dir, best_copies_only)}
+    with atomic_file(manifest) as fh:
+        json.dump(sorted(ours | planned), fh, ensure_ascii=False)
     written = []
     for name, markdown, _ in reports(output_dir, best_copies_only):
         rel = txt_name(name)

@@ -3,7 +3,8 @@
 The one place that decides what the tool reads. An input is a regular file
 inside the input folder, searched recursively: hidden files and folders and
 the output folder (when it lies inside the input) are left out silently;
-symbolic links that lead out of the folder or to nothing, links to folders,
+an output folder of an earlier run (one holding `.state/run.lock`) is skipped
+with a note; symbolic links that lead out of the folder or to nothing, links to folders,
 FIFOs, devices and sockets, and names that are not UTF-8 are skipped with a
 one-line note. A document's name is its path relative to the input folder
 without the extension (`湖南/2021/a`), so the same stem in two folders is two
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import decode
-from .store import Doc
+from .store import STATE_DIR, Doc, lock_path, short_leaf
 
 READ_CHUNK = 1 << 20
 
@@ -92,11 +93,27 @@ def check_folders(input_dir: Path, output_dir: Path) -> None:
     if inp.is_relative_to(out):
         raise FolderError(f"--input {input_dir} lies inside --output {output_dir}: choose an output folder "
                           f"outside the input folder")
+    if is_output_folder(inp):
+        raise FolderError(f"--input {input_dir} is an output folder of gwr-clean (it holds {STATE_DIR}/): its "
+                          f"records and catalogue would be read as reports; copy the reports to clean again "
+                          f"into a folder of their own")
 
 
 def document_name(relative: Path) -> str:
     """A document's name: its path relative to the input folder, without the extension, with `/`."""
     return relative.with_name(relative.stem).as_posix() if relative.suffix else relative.as_posix()
+
+
+def printable(text: str) -> str:
+    """Text as one printable line: control characters and line separators in a name shown as escapes (`\\n`)."""
+    return text.translate(ESCAPED_CONTROLS)
+
+
+def _escape(c: str) -> str:
+    return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+ESCAPED_CONTROLS = {c: _escape(chr(c)) for c in (*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029)}
 
 
 def utf8_name(name: str) -> bool:
@@ -153,6 +170,11 @@ def link_target(path: Path, root: Path, excluded: Path | None) -> tuple[Path | N
     return target, ""
 
 
+def is_output_folder(folder: Path) -> bool:
+    """A folder some run of gwr-clean wrote into (the output folder of this run, or of an earlier one)."""
+    return lock_path(folder).exists()
+
+
 def walk(folder: Path, excluded: Path | None, top: bool = True) -> list[os.DirEntry | Skipped]:
     """Every non-hidden entry under a folder, depth first in name order, without entering links or `excluded`;
     a subfolder that cannot be listed is a Skipped entry."""
@@ -168,7 +190,12 @@ def walk(folder: Path, excluded: Path | None, top: bool = True) -> list[os.DirEn
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            if excluded is None or Path(entry.path).resolve() != excluded:
+            if excluded is not None and Path(entry.path).resolve() == excluded:
+                continue
+            if is_output_folder(Path(entry.path)):
+                entries.append(Skipped(entry.path, f"{entry.path}: an output folder of gwr-clean (it holds "
+                                                   f"{STATE_DIR}/); its reports and records are not read as inputs"))
+            else:
                 entries += walk(Path(entry.path), excluded, top=False)
             continue
         entries.append(entry)
@@ -227,4 +254,32 @@ def list_inputs(input_dir: Path, output_dir: Path | None = None) -> Listing:
             listing.problems.append(Problem(str(found), f"{found}: cannot read: {exc.strerror or exc}", name))
             continue
         listing.docs.append(Doc(name, str(found), digest))
+    return without_clashes(listing)
+
+
+def output_files(name: str) -> tuple[str, str]:
+    """A document's report and record, relative to the output folder."""
+    leaf = short_leaf(name)
+    return f"{leaf}.md", f"{leaf}.changes.jsonl"
+
+
+def without_clashes(listing: Listing) -> Listing:
+    """Move to the problems every document whose output folder would be another's report or record
+    (`x.txt` beside a folder `x.md/`) or one of the tool's own files (a folder `catalogue.csv/`)."""
+    from .catalogue import CSV_NAME, PARQUET_NAME
+
+    files = {CSV_NAME: "the catalogue", PARQUET_NAME: "the catalogue"}
+    for doc in listing.docs:
+        files.update(dict.fromkeys(output_files(doc.stem), f"the output of {doc.path}"))
+    kept = []
+    for doc in listing.docs:
+        parts = short_leaf(doc.stem).split("/")[:-1]
+        folders = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        clash = next((f for f in folders if f in files), None)
+        if clash is None:
+            kept.append(doc)
+            continue
+        listing.problems.append(Problem(doc.path, f"{doc.path}: its output would go into a folder {clash}/, but "
+                                                  f"{clash} is {files[clash]}; rename the folder", doc.stem))
+    listing.docs = kept
     return listing

@@ -55,6 +55,8 @@ word-break:break-all;font:14px/1.5 "Noto Sans Mono CJK SC","Noto Sans CJK SC",mo
 .ok{color:#060} .bad{color:#b00;font-weight:bold} .flag{color:#b00}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'"
+PAGE_HEAD = ('<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">')
 
 
 # A rule's kind (rules.kind_of) as the page shows it: moves and joins are one colour.
@@ -80,7 +82,7 @@ class DocReview:
     """What the index says about one document."""
 
     stem: str
-    state: str  # cleaned | failed | not cleaned
+    state: str  # cleaned | failed | not cleaned | no page
     reason: str = ""
     counts: Counter[str] = field(default_factory=Counter)
     edits: int = 0
@@ -201,9 +203,20 @@ edits: <b id="edit-count">{len(edits)}</b></p>
 
 
 def wrap_page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>{body}</body></html>\n")
+    return f"{PAGE_HEAD}<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>{body}</body></html>\n"
+
+
+def is_our_page(path: Path) -> bool:
+    """A page this tool wrote (it starts with PAGE_HEAD); any other file in review/ is the user's and stays."""
+    try:
+        return store.read_own_bytes(path).startswith(PAGE_HEAD.encode("utf-8"))
+    except OSError:
+        return False
+
+
+def page_taken(path: Path) -> bool:
+    """A file the tool did not write is at this page's path."""
+    return (path.exists() or path.is_symlink()) and not is_our_page(path)
 
 
 def review_document(output_dir: Path, doc: Doc, review_dir: Path) -> DocReview:
@@ -220,6 +233,9 @@ def review_document(output_dir: Path, doc: Doc, review_dir: Path) -> DocReview:
         return DocReview(doc.stem, "not cleaned", str(exc))
     verdict = audit.verify_document(output_dir, doc)
     page = page_name(doc.stem)
+    if page_taken(review_dir / page):
+        return DocReview(doc.stem, "no page", f"{review_dir / page}: exists and was not written by gwr-clean; "
+                                              f"left as it is (move it away to get this document's page)")
     store.write_text_atomic(review_dir / page, document_page(doc, raw, report, edits, flags, verdict))
     return DocReview(doc.stem, "cleaned", "", kind_counts(edits), len(edits), flags, verdict.ok, page)
 
@@ -271,16 +287,20 @@ def index_page(rows: Sequence[DocReview], problems: Sequence[tuple[str, str]]) -
 def write_review(input_dir: Path, output_dir: Path) -> Path:
     """Write every document's page and the index under <output>/review/; return the index path."""
     input_dir, output_dir = Path(input_dir), Path(output_dir)
+    if not output_dir.is_dir():
+        raise ReviewError(f"{output_dir}: output folder does not exist (run `gwr-clean clean` first)")
     docs, problems = discover(input_dir, output_dir)
     review_dir = output_dir / REVIEW_DIR
+    index = review_dir / "index.html"
+    if page_taken(index):
+        raise ReviewError(f"{index}: exists and was not written by gwr-clean; not overwritten (move it away)")
     try:
         review_dir.mkdir(parents=True, exist_ok=True)
         rows = [review_document(output_dir, doc, review_dir) for doc in docs]
-        index = review_dir / "index.html"
         store.write_text_atomic(index, index_page(rows, [(p.path, p.reason) for p in problems]))
         keep = {index.name} | {r.page for r in rows if r.page}
         for page in review_dir.glob("*.html"):
-            if page.name not in keep:
+            if page.name not in keep and is_our_page(page):
                 page.unlink(missing_ok=True)
     except OSError as exc:
         raise ReviewError(f"{review_dir}: cannot write the review pages: {exc.strerror or exc}") from exc

@@ -82,16 +82,41 @@ class RunSummary:
         return out
 
 
+class SummaryTargetError(ValueError):
+    """--summary-json names a file that is not a summary of ours, or a path inside the input folder."""
+
+
+def check_summary_target(path: Path, input_dir: Path) -> None:
+    """Refuse to write the summary over a file the tool did not write, or where the next run would read it."""
+    path = Path(path)
+    if path.resolve().is_relative_to(Path(input_dir).resolve()):
+        raise SummaryTargetError(f"--summary-json {path} lies inside the input folder {input_dir}: the next run "
+                                 f"would read it as a report; write it elsewhere")
+    if not (path.exists() or path.is_symlink()):
+        return
+    try:
+        data = json.loads(store.read_own_bytes(path))
+    except (OSError, ValueError):
+        data = None
+    if not (isinstance(data, dict) and {"documents", "luigi_status"} <= set(data)):
+        raise SummaryTargetError(f"--summary-json {path}: exists and is not a run summary of gwr-clean; "
+                                 f"not overwritten (name a new file)")
+
+
 def discover(input_dir: Path, output_dir: Path | None = None) -> tuple[list[Doc], list[Problem]]:
     """The documents of the input folder and the inputs that cannot be read (see pipeline.listing)."""
     listing = list_inputs(Path(input_dir), output_dir)
     return listing.docs, listing.problems
 
 
-def prune(output_dir: Path, docs: list[Doc]) -> list[str]:
+def prune(output_dir: Path, docs: list[Doc], problems: list[Problem] = ()) -> list[str]:
     """Remove the outputs of documents whose source is gone (only files the tool wrote); return the names
-    of those whose report and record went (a document that never got a report leaves only its state)."""
-    names = {d.stem for d in docs}
+    of those whose report and record went (a document that never got a report leaves only its state).
+
+    An input that is still there but cannot be read now (`problems`) is not gone: its outputs stay, as
+    `status` says (failed, not gone).
+    """
+    names = {d.stem for d in docs} | {p.name for p in problems if p.name}
     current = {store.safe_name(name) for name in names}
     gone = []
     for folder in store.state_folders(output_dir):
@@ -116,7 +141,8 @@ def auto_shard_size(n_docs: int, workers: int) -> int:
 
 
 def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
-    """A report deleted by hand is written again from its stored final state (no stage reruns).
+    """A report or record deleted by hand (or replaced by a link, FIFO or device) is written again from its
+    stored final state (no stage reruns).
 
     Done here rather than in a task's complete(), which stays one stat.
     """
@@ -124,7 +150,7 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
 
     count = 0
     for doc in docs:
-        if store.published_path(output_dir, doc).exists() and store.report_path(output_dir, doc.stem).exists():
+        if store.published_path(output_dir, doc).exists() and store.outputs_in_place(output_dir, doc.stem):
             continue
         state = store.state_path(output_dir, doc, STAGES[-1])
         if state.exists():
@@ -255,18 +281,29 @@ class OutputError(OSError):
 
 def check_writable(output_dir: Path) -> None:
     """Fail early, with the reason, when the output folder cannot take a file."""
+    # Not named like a temporary: a run starting beside this one sweeps those (sweep_temporary_files).
+    probe = output_dir / f"{store.TMP_PREFIX}probe-{os.getpid()}"
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        probe = output_dir / f"{store.TMP_PREFIX}probe-{os.getpid()}{store.TMP_SUFFIX}"
-        store.write_bytes_atomic(probe, b"x" * 4096)
-        probe.unlink()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, b"x" * 4096)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"{output_dir}: output folder is not writable: {exc.strerror or exc}") from exc
 
 
 @contextlib.contextmanager
 def holding_folder(output_dir: Path):
-    """Hold the output folder (a shared lock) for the run; yield True when no other run holds it."""
+    """Hold the output folder (a shared lock) for the run, after removing the temporaries killed runs left.
+
+    With no other run holding the folder, every temporary is stale and goes while the lock is still
+    exclusive (a run starting meanwhile waits, so none of its temporaries can be taken); else only old ones.
+    Yields True when no other run held the folder.
+    """
     path = store.lock_path(output_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, store.file_mode())
@@ -276,6 +313,7 @@ def holding_folder(output_dir: Path):
             alone = True
         except OSError:
             alone = False
+        sweep_temporary_files(output_dir, 0.0 if alone else None)
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield alone
     finally:
@@ -313,14 +351,19 @@ def check_scheduler(url: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
                                    f"{exc.strerror or exc}") from exc
 
 
+# Luigi warns of every target path holding `*?[{`, as in a scraped title `[2021]`; our paths are literal.
+WILDCARD_WARNING = "Using wildcards in path"
+
+
 class ExpectedFailures(logging.Filter):
-    """Drops Luigi's traceback of a document that failed for a reason the summary states in one line."""
+    """Drops Luigi's traceback of a document that failed for a reason the summary states in one line,
+    and its warning about file names with wildcard characters (they are never expanded)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         from .execute import DocumentFailed
 
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, DocumentFailed)
+        return not isinstance(exc, DocumentFailed) and not str(record.msg).startswith(WILDCARD_WARNING)
 
 
 def quiet_failures(debug: bool) -> None:
@@ -349,7 +392,8 @@ def count_documents(summary: RunSummary, output_dir: Path, before, after) -> Non
         elif after[final]:
             summary.cleaned += 1
         else:
-            summary.failed[doc.stem] = f"{doc.path}: did not finish (Luigi status {summary.luigi_status})"
+            summary.failed[doc.stem] = (f"{doc.path}: did not finish and left no error record (a full or "
+                                        f"unwritable output folder?); Luigi status {summary.luigi_status}")
     for problem in summary.problems:
         summary.failed[problem.path] = problem.reason
 
@@ -369,10 +413,9 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
         check_scheduler(scheduler_url)
     check_writable(output_dir)
     docs = listing.docs
-    with holding_folder(output_dir) as alone:
-        sweep_temporary_files(output_dir, 0.0 if alone else None)
+    with holding_folder(output_dir):
         summary = RunSummary(docs=docs, problems=listing.problems, not_inputs=listing.skipped,
-                             removed=prune(output_dir, docs))
+                             removed=prune(output_dir, docs, listing.problems))
         republish_missing_reports(output_dir, docs)
         before = snapshot(output_dir, docs)
         if docs:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,17 +102,20 @@ def write(path: Path, state: Any, durable: bool, base: Path | None = None) -> No
     _remember(path, stored)
 
 
-def read(path: Path) -> Any:
-    """A state with its text; a derived text whose base file is gone is left out (no "text" key)."""
+def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes) -> Any:
+    """A state with its text; a derived text whose base file is gone is left out (no "text" key).
+
+    `read_bytes` reads a file (store.read_own_bytes: never through a link or a FIFO put in its place).
+    """
     try:
-        state = loads(path.read_bytes())
+        state = loads(read_bytes(path))
     except StateCorrupt as exc:
         raise StateCorrupt(f"{path}: {exc}") from exc
     source = state.pop(TEXT_FROM, None) if isinstance(state, dict) else None
     if source is None:
         _remember(path, state)
         return state
-    base_text = state.get(OWN_RAW_TEXT) if source == OWN_RAW_TEXT else _full_text(path.parent / source)
+    base_text = state.get(OWN_RAW_TEXT) if source == OWN_RAW_TEXT else _full_text(path.parent / source, read_bytes)
     if base_text is None:
         del state["text"]  # an older run's result whose base was replaced: its metadata still reads
         return state
@@ -122,12 +126,12 @@ def read(path: Path) -> Any:
     return state
 
 
-def _full_text(path: Path) -> str | None:
+def _full_text(path: Path, read_bytes: Callable[[Path], bytes]) -> str | None:
     """The full text stored in a base state file, or None when it is gone or holds none."""
     if str(path) in _full_texts:
         return _full_texts[str(path)]
     try:
-        base = loads(path.read_bytes())
+        base = loads(read_bytes(path))
     except (OSError, StateCorrupt):
         return None
     if not isinstance(base, dict) or TEXT_FROM in base or not isinstance(base.get("text"), str):

@@ -81,8 +81,9 @@ def doc_status(output_dir: Path, doc: Doc) -> DocStatus:
     missing = [s for s in STAGES if not store.state_path(output_dir, doc, s).exists()]
     if missing:
         return DocStatus(doc.stem, "stale", stale_reason(output_dir, doc, missing[0]))
-    if not store.report_path(output_dir, doc.stem).exists():
-        return DocStatus(doc.stem, "stale", f"{doc.stem}.md is missing; the next run writes it again")
+    if not store.outputs_in_place(output_dir, doc.stem):
+        return DocStatus(doc.stem, "stale", f"{doc.stem}.md or its record is missing (or not a regular file); "
+                                            f"the next run writes both again")
     if not store.published_path(output_dir, doc).exists():
         return DocStatus(doc.stem, "stale", f"{doc.stem}.md and its record are not known to be written together "
                                             f"(a run stopped while writing them); the next run writes both again")

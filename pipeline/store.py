@@ -9,6 +9,7 @@ Layout under the output folder:
     .state/<dir>/published-<key>           the report and record of that final key are in place
     .state/_shards/<stage>-<key>.done       a shard of documents finished a stage (lists its failures)
     .state/run.lock                         held (shared) by every run of this folder
+    .state/catalogue.json                   the catalogue's cached rows (pipeline.catalogue)
 
 <dir> is the name made one safe folder name (`safe_name`); a report file name
 over NAME_BYTES bytes is shortened to a prefix and a hash (`short_leaf`), so a
@@ -24,15 +25,18 @@ path that contains the key.
 
 Only files of the tool's own naming are ever removed or overwritten: a report
 or record in the output folder is ours when its document's state folder says
-it was published (`owns_report`); temporaries are named `.gwr-*.tmp`.
+it was published and has not been edited since (`owns_report`: the published mark holds the sha256 of
+both); temporaries are named `.gwr-*.tmp`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,6 +50,10 @@ from .stages import STAGES, stage_fingerprint
 STATE_DIR = ".state"
 SHARD_DIR = "_shards"
 LOCK_NAME = "run.lock"
+CATALOGUE_STATE = "catalogue.json"
+# Names in .state/ that are the tool's own: a document of such a name gets `~doc` after it (`~` is escaped
+# in every other name, so no document's folder can be `<reserved>~doc` by chance).
+RESERVED = frozenset({SHARD_DIR, LOCK_NAME, CATALOGUE_STATE})
 KEY_CHARS = 20
 # A file name of at most this many UTF-8 bytes stays as it is; with `.changes.jsonl` it is within the
 # 255 bytes filesystems allow. Longer names become a prefix and a hash of the whole name.
@@ -96,8 +104,10 @@ def shorten(name: str) -> str:
 
 
 def safe_name(name: str) -> str:
-    """A document's name as one file name, different for different names (`/`, `%`, `~` escaped, then shortened)."""
-    return shorten("".join(ESCAPES.get(c, c) for c in name))
+    """A document's name as one file name, different for different names (`/`, `%`, `~` escaped, then shortened),
+    and never one of the tool's own names in .state/."""
+    safe = shorten("".join(ESCAPES.get(c, c) for c in name))
+    return f"{safe}~doc" if safe in RESERVED else safe
 
 
 def short_leaf(name: str) -> str:
@@ -228,9 +238,61 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
+class NotOurFile(OSError):
+    """A path in the output folder that is not a regular file (a FIFO, a link, a device put there)."""
+
+
+def read_own_bytes(path: Path) -> bytes:
+    """The bytes of a file the tool wrote, never following a link nor blocking on a FIFO or device put in its place.
+
+    The tool only ever writes regular files, so anything else at one of its paths fails with a one-line reason.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotOurFile(f"{path}: a symbolic link, not a file gwr-clean wrote; not read") from exc
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotOurFile(f"{path}: not a regular file, not a file gwr-clean wrote; not read")
+        return fh.read()
+
+
+def read_own_text(path: Path) -> str:
+    return read_own_bytes(path).decode("utf-8")
+
+
+def is_own_file(path: Path) -> bool:
+    """A regular file (not a link, FIFO or device) is at this path."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def check_real_folders(output_dir: Path, path: Path) -> None:
+    """Refuse to write through a symbolic link to a folder inside the output folder (`out/sub -> ../raw/sub`):
+    the report would land outside it, perhaps in the input folder."""
+    root = Path(output_dir).resolve()
+    folder = Path(path).parent
+    while folder != Path(output_dir) and folder != folder.parent:
+        if folder.is_symlink():
+            raise NotOurFile(f"{folder} is a symbolic link (to {folder.resolve()}); gwr-clean writes only into "
+                             f"real folders of the output folder {output_dir}: remove the link")
+        folder = folder.parent
+    if not Path(path).parent.resolve().is_relative_to(root):
+        raise NotOurFile(f"{path} lies outside the output folder {output_dir}; not written")
+
+
+def outputs_in_place(output_dir: Path, stem: str) -> bool:
+    """The report and the change record of this name are both regular files."""
+    return is_own_file(report_path(output_dir, stem)) and is_own_file(changes_path(output_dir, stem))
+
+
 def read_json(path: Path) -> Any:
-    """A JSON file or a stage state (pipeline/statefile.py reads both)."""
-    return statefile.read(path)
+    """A JSON file or a stage state (pipeline/statefile.py reads both), never through a link or FIFO."""
+    return statefile.read(path, read_own_bytes)
 
 
 def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:
@@ -243,21 +305,61 @@ def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def mark_published(output_dir: Path, doc: Doc) -> None:
-    """Say that this document's report and record are ours and current (older marks go)."""
+def mark_published(output_dir: Path, doc: Doc, report: bytes, record: bytes) -> None:
+    """Say that this document's report and record are ours and current (older marks go); the mark holds
+    their sha256, so that a report edited by hand afterwards is the user's and never overwritten or removed."""
     marker = published_path(output_dir, doc)
-    write_text_atomic(marker, doc.stem)
+    write_json_atomic(marker, {"stem": doc.stem, "report": hashlib.sha256(report).hexdigest(),
+                               "record": hashlib.sha256(record).hexdigest()})
     for old in marker.parent.glob(f"{PUBLISHED}*"):
         if old != marker:
             old.unlink(missing_ok=True)
 
 
+def read_mark(path: Path) -> dict[str, str]:
+    """A published mark: {"stem", "report", "record"}; an older mark holds the name only."""
+    text = read_own_text(path)
+    try:
+        mark = json.loads(text)
+    except ValueError:
+        mark = None
+    return mark if isinstance(mark, dict) else {"stem": text}
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """A regular file with exactly these bytes is at this path."""
+    try:
+        return read_own_bytes(path) == data
+    except OSError:
+        return False
+
+
+def unchanged_since(path: Path, sha256: str | None) -> bool:
+    """The file is absent, holds what the tool wrote (None: not known, as in older marks), or is no regular
+    file (a link or FIFO put in its place holds no data; replacing it leaves any link's target alone)."""
+    if sha256 is None or not is_own_file(path):
+        return True
+    try:
+        return hashlib.sha256(read_own_bytes(path)).hexdigest() == sha256
+    except OSError:
+        return False
+
+
 def owns_report(output_dir: Path, stem: str) -> bool:
-    """The report and record of this name were written by the tool (published, or rendered by an earlier version)."""
+    """The report and record of this name are the tool's: published by it and not edited since (or rendered
+    by an earlier version that kept no mark)."""
     folder = doc_dir(output_dir, stem)
-    return folder.is_dir() and any(p.name.startswith(PUBLISHED) or (p.name.startswith(f"{STAGES[-1]}-")
-                                                                    and not p.name.endswith(".error.json"))
-                                   for p in folder.iterdir())
+    if not folder.is_dir():
+        return False
+    marks = [p for p in folder.iterdir() if p.name.startswith(PUBLISHED)]
+    if not marks:
+        return any(p.name.startswith(f"{STAGES[-1]}-") and not p.name.endswith(".error.json") for p in folder.iterdir())
+    try:
+        mark = read_mark(marks[0])
+    except (OSError, ValueError):
+        return False
+    return (unchanged_since(report_path(output_dir, stem), mark.get("report"))
+            and unchanged_since(changes_path(output_dir, stem), mark.get("record")))
 
 
 def state_folders(output_dir: Path) -> list[str]:
@@ -278,7 +380,7 @@ def name_of_state(output_dir: Path, folder: str) -> str:
     for path in files:
         try:
             if path.name.startswith(PUBLISHED):
-                return path.read_text(encoding="utf-8")
+                return read_mark(path)["stem"]
             if path.suffix == ".json":
                 return str(read_json(path)["stem"])
         except (OSError, ValueError, KeyError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 import shutil
 import socket
@@ -443,3 +444,309 @@ def test_nested_input_mirrors_the_tree_and_names_documents_by_relative_path(tmp_
     (src / "湖南/2022/a.txt").unlink()
     again = runner.clean(src, out)
     assert again.documents == 2 and again.removed == ["湖南/2022/a"] and not (out / "湖南/2022/a.md").exists()
+
+
+# ---------------------------------------------------------------- found by the hostile re-test (issue 12 follow-up)
+
+
+def test_qa_a_fifo_or_dev_zero_link_in_place_of_a_report_never_hangs_and_is_rewritten(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    (out / "a.md").unlink()
+    os.mkfifo(out / "a.md")
+    (out / "b.changes.jsonl").unlink()
+    (out / "b.changes.jsonl").symlink_to("/dev/zero")
+    verify = cli_run("verify", "--all", "--input", str(src), "--output", str(out), timeout=60)
+    assert verify.returncode == 1 and "out/a.md: not a regular file" in verify.stderr, verify.stderr
+    assert "b.changes.jsonl: a symbolic link" in verify.stderr
+    diff = cli_run("diff", "a", "--input", str(src), "--output", str(out), timeout=60)
+    assert diff.returncode == 2 and len(diff.stderr.splitlines()) == 1, diff.stderr
+    assert cli_run("review", "--input", str(src), "--output", str(out), timeout=60).returncode == 0
+    assert {r.stem: r.state for r in status.document_status(src, out)} == {"a": "stale", "b": "stale"}
+    assert runner.clean(src, out).ok
+    assert stat.S_ISREG((out / "a.md").lstat().st_mode) and not (out / "b.changes.jsonl").is_symlink()
+    assert all(v.ok for v in audit.verify_folder(src, out))
+
+
+def test_qa_summary_json_never_overwrites_a_source_or_a_file_of_the_user(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    source_bytes = (src / "a.txt").read_bytes()
+    (tmp_path / "mine.json").write_text('{"mine": 1}\n', encoding="utf-8")
+    for target in (src / "a.txt", src / "new.json", tmp_path / "mine.json"):
+        result = cli_run("clean", "--input", str(src), "--output", str(out), "--summary-json", str(target))
+        assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert str(target) in result.stderr
+    assert (src / "a.txt").read_bytes() == source_bytes and not (src / "new.json").exists()
+    assert (tmp_path / "mine.json").read_text(encoding="utf-8") == '{"mine": 1}\n'
+    summary = tmp_path / "summary.json"
+    for _ in range(2):  # a summary of ours is replaced by the next run's
+        assert cli_run("clean", "--input", str(src), "--output", str(out), "--summary-json", str(summary)
+                       ).returncode == 0
+    assert json.loads(summary.read_text(encoding="utf-8"))["up_to_date_documents"] == 1
+
+
+def test_qa_review_never_deletes_or_overwrites_the_users_html_in_review(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "case.txt")
+    assert runner.clean(src, out).ok
+    (out / "review").mkdir()
+    (out / "review" / "notes.html").write_text("mine\n", encoding="utf-8")
+    (out / "review" / "case.html").write_text("mine too\n", encoding="utf-8")
+    index = review.write_review(src, out)
+    assert (out / "review" / "notes.html").read_text(encoding="utf-8") == "mine\n"
+    assert (out / "review" / "case.html").read_text(encoding="utf-8") == "mine too\n"
+    assert "case.html: exists and was not written by gwr-clean" in index.read_text(encoding="utf-8")
+    assert review.is_our_page(out / "review" / "a.html")
+    (src / "a.txt").unlink()  # our own page of a vanished document still goes
+    review.write_review(src, out)
+    assert not (out / "review" / "a.html").exists() and (out / "review" / "notes.html").exists()
+    index.write_text("my index\n", encoding="utf-8")
+    with pytest.raises(review.ReviewError, match="index.html: exists and was not written by gwr-clean"):
+        review.write_review(src, out)
+    assert index.read_text(encoding="utf-8") == "my index\n"
+    with pytest.raises(review.ReviewError, match="output folder does not exist"):
+        review.write_review(src, tmp_path / "typo")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_qa_an_earlier_output_folder_inside_the_input_is_never_read_as_input(tmp_path: Path) -> None:
+    src = one_report(tmp_path, "raw.txt")
+    assert runner.clean(src, src / "out1").ok
+    second = runner.clean(src, src / "out2")  # out1 now is just a folder of the input
+    assert second.ok and [d.stem for d in second.docs] == ["raw"]
+    assert [s.path for s in second.not_inputs] == [str(src / "out1")]
+    assert "an output folder of gwr-clean" in second.not_inputs[0].reason
+    assert sorted(p.name for p in (src / "out2").iterdir() if not p.name.startswith(".")) == \
+        ["catalogue.csv", "raw.changes.jsonl", "raw.md"]
+    result = cli_run("clean", "--input", str(src / "out1"), "--output", str(tmp_path / "o3"))
+    assert result.returncode == 2 and "is an output folder of gwr-clean" in result.stderr, result.stderr
+    assert not (tmp_path / "o3").exists()
+
+
+@pytest.mark.parametrize("name", ["run.lock", "catalogue.json", "_shards"])
+def test_qa_a_document_named_like_the_tools_own_state_files_is_cleaned_and_pruned(tmp_path: Path, name: str) -> None:
+    src, out = one_report(tmp_path, f"{name}.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    for shard_size in (1, 2):  # one task per document, and shards (whose markers live in .state/_shards)
+        summary = runner.clean(src, out, shard_size=shard_size)
+        assert summary.ok and (out / f"{name}.md").exists(), summary.failed
+    assert (out / ".state" / "run.lock").is_file() and (out / ".state" / "catalogue.json").is_file()
+    assert {r.stem: r.state for r in status.document_status(src, out)} == {name: "up-to-date", "b": "up-to-date"}
+    assert all(v.ok for v in audit.verify_folder(src, out))
+    (src / f"{name}.txt").unlink()
+    again = runner.clean(src, out)
+    assert again.removed == [name] and not (out / f"{name}.md").exists()
+
+
+def test_qa_a_name_with_a_newline_or_tab_is_printed_on_one_line_by_every_command(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path, "a\nb.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "t\tc.txt")
+    (src / "bad\x07.txt").write_bytes(b"")
+    clean = cli_run("clean", "--input", str(src), "--output", str(out))
+    assert clean.returncode == 1 and f"FAILED {src}/bad\\x07.txt: decode failed: empty file" in clean.stdout.splitlines()
+    lines = cli_run("status", "--input", str(src), "--output", str(out)).stdout.splitlines()
+    assert sorted(line.split()[1] for line in lines[:3]) == ["a\\nb", "bad\\x07", "t\\tc"]
+    assert len(lines) == 4
+    verify = cli_run("verify", "--all", "--input", str(src), "--output", str(out))
+    assert "a\\nb: OK" in verify.stdout.splitlines()[0] and len(verify.stderr.splitlines()) == 1
+    for name in ("a\nb", "a\\nb", f"{src}/t\tc.txt"):  # the name as it is, as printed, as the path given
+        diff = cli_run("diff", name, "--input", str(src), "--output", str(out))
+        assert diff.returncode == 0 and diff.stdout.splitlines()[0].startswith("--- "), diff.stderr
+        assert diff.stdout.splitlines()[0] in ("--- a\\nb (decoded source)", "--- t\\tc (decoded source)")
+    unknown = cli_run("diff", "nope", "--input", str(src), "--output", str(out))
+    assert unknown.returncode == 2 and len(unknown.stderr.splitlines()) == 1 and "a\\nb" in unknown.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_qa_names_with_wildcard_characters_print_no_luigi_warning(tmp_path: Path, workers: str) -> None:
+    src, out = one_report(tmp_path, "[2021]政府工作报告.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "a*b?{c}.txt")
+    result = cli_run("clean", "--input", str(src), "--output", str(out), "--workers", workers)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[:500]
+    assert (out / "[2021]政府工作报告.md").exists() and (out / "a*b?{c}.md").exists()
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_qa_export_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    assert cli_run("clean", "--input", str(src), "--output", str(out), umask=umask).returncode == 0
+    for fmt, target in (("jsonl", tmp_path / "c.jsonl"), ("txt", tmp_path / "txt")):
+        assert cli_run("export", "--output", str(out), "--format", fmt, "--to", str(target), umask=umask
+                       ).returncode == 0
+    files = [tmp_path / "c.jsonl", tmp_path / "txt" / "a.txt", tmp_path / "txt" / ".gwr-clean-export.json"]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {mode}
+
+
+def test_qa_an_export_stopped_by_a_full_disk_says_which_file_and_can_be_run_again(tmp_path: Path, monkeypatch) -> None:
+    from pipeline import export
+
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    real, calls = export.plain_text, []
+
+    def disk_fills(text: str) -> str:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(text)
+
+    monkeypatch.setattr(export, "plain_text", disk_fills)
+    with pytest.raises(export.ExportError, match=r"txt/b.txt: cannot write: No space left on device"):
+        export.export(out, "txt", tmp_path / "txt")
+    assert not [p for p in (tmp_path / "txt").iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.undo()
+    assert export.export(out, "txt", tmp_path / "txt") == 2  # not refused as a folder holding files not ours
+    assert sorted(p.name for p in (tmp_path / "txt").iterdir()) == [".gwr-clean-export.json", "a.txt", "b.txt"]
+
+
+def test_qa_a_source_that_cannot_be_read_now_is_failed_not_gone_and_keeps_its_report(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    report = (out / "b.md").read_bytes()
+    with open(src / "b.txt", "ab") as fh:  # grown past the size limit: listed as a problem, never read
+        fh.truncate(listing.max_bytes() + 1)
+    summary = runner.clean(src, out)
+    assert summary.removed == [] and "MB limit" in summary.failed[str(src / "b.txt")]
+    assert (out / "b.md").read_bytes() == report and (out / "b.changes.jsonl").exists()
+    assert {r.stem: r.state for r in status.document_status(src, out)}["b"] == "failed"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).up_to_date == 2
+
+
+def test_qa_a_folder_named_like_an_output_file_fails_its_documents_with_the_reason(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path, "x.txt"), tmp_path / "out"
+    for rel in ("x.md/z.txt", "x.changes.jsonl/w.txt", "catalogue.csv/c.txt"):
+        (src / rel).parent.mkdir(parents=True)
+        shutil.copy(OTHER, src / rel)
+    summary = runner.clean(src, out)
+    assert [d.stem for d in summary.docs] == ["x"] and (out / "x.md").is_file()
+    assert summary.failed[str(src / "x.md/z.txt")] == \
+        f"{src}/x.md/z.txt: its output would go into a folder x.md/, but x.md is the output of {src}/x.txt; " \
+        f"rename the folder"
+    assert "catalogue.csv is the catalogue" in summary.failed[str(src / "catalogue.csv/c.txt")]
+    assert (out / "catalogue.csv").is_file() and summary.catalogue
+    with open(out / "catalogue.csv", encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 4
+
+
+def test_qa_help_of_each_command_names_documents_by_relative_path() -> None:
+    def help_of(command: str) -> str:
+        return " ".join(cli_run(command, "--help").stdout.split())
+
+    assert "<name>.md" in help_of("clean") and "path relative to --input" in help_of("clean")
+    assert "<stem>" not in help_of("clean") + help_of("verify") + help_of("review")
+    assert "湖南/2021/a.txt" in help_of("diff") and "after `--`" in help_of("diff")
+    assert "after `--`" in help_of("verify")
+    assert "湖南%2F2021%2Fa" in help_of("review") and "never overwritten or removed" in help_of("review")
+    assert "skipped" in help_of("status")
+
+
+def test_qa_the_python_api_refuses_what_is_not_bytes_or_text() -> None:
+    import pipeline
+
+    for wrong in (123, None, ["各位代表"]):
+        with pytest.raises(TypeError, match="takes bytes or str"):
+            pipeline.clean(wrong)  # type: ignore[arg-type]
+    data = SAMPLE.read_bytes()
+    assert pipeline.clean(bytearray(data), "a.txt").markdown == pipeline.clean(data, "a.txt").markdown
+
+
+def test_qa_a_link_inside_the_output_folder_never_makes_reports_land_in_the_input(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path, "sub/a.txt"), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    out.mkdir()
+    (out / "sub").symlink_to(src / "sub")
+    summary = runner.clean(src, out)
+    assert f"{out}/sub is a symbolic link" in summary.failed["sub/a"] and (out / "b.md").exists()
+    assert sorted(p.name for p in (src / "sub").iterdir()) == ["a.txt"]
+    (out / "sub").unlink()
+    linked = tmp_path / "out-link"  # the output folder itself may be reached through a link
+    linked.symlink_to(out)
+    assert runner.clean(src, linked).ok and (out / "sub" / "a.md").is_file()
+
+
+def test_qa_a_full_disk_that_keeps_even_the_error_record_out_says_so(tmp_path: Path, monkeypatch) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+
+    def disk_full(path: Path, data) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(execute.store, "write_json_atomic", disk_full)
+    summary = runner.clean(src, out)
+    assert summary.failed_documents == 1
+    assert summary.failed["a"].startswith(f"{src}/a.txt: did not finish and left no error record (a full or "
+                                          f"unwritable output folder?)")
+    monkeypatch.undo()
+    assert runner.clean(src, out).cleaned == 1
+
+
+def test_qa_two_runs_starting_together_never_sweep_each_others_files(tmp_path: Path, monkeypatch) -> None:
+    import fcntl
+
+    out = tmp_path / "out"
+    real_write = store.write_temporary
+
+    def another_run_sweeps(path: Path, data: bytes) -> str:  # a run starting beside us sweeps every temporary
+        tmp = real_write(path, data)
+        runner.sweep_temporary_files(out, 0.0)
+        return tmp
+
+    monkeypatch.setattr(store, "write_temporary", another_run_sweeps)
+    runner.check_writable(out)  # its probe is not a temporary another run may take
+    monkeypatch.undo()
+    exclusive_while_sweeping = []
+    real_sweep = runner.sweep_temporary_files
+
+    def sweep(folder: Path, older_than=None) -> int:
+        fd = os.open(store.lock_path(folder), os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            exclusive_while_sweeping.append(False)
+        except OSError:
+            exclusive_while_sweeping.append(True)
+        finally:
+            os.close(fd)
+        return real_sweep(folder, older_than)
+
+    monkeypatch.setattr(runner, "sweep_temporary_files", sweep)
+    with runner.holding_folder(out) as alone:
+        assert alone
+    assert exclusive_while_sweeping == [True]  # a run starting meanwhile waits until the sweep is over
+
+
+def test_qa_a_report_edited_by_hand_is_the_users_and_never_overwritten_or_removed(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    shutil.copy(OTHER, src / "b.txt")
+    assert runner.clean(src, out).ok
+    edited = (out / "a.md").read_text(encoding="utf-8") + "我的修订。\n"
+    (out / "a.md").write_text(edited, encoding="utf-8")
+    assert runner.clean(src, out).up_to_date == 2  # nothing changed: the edit is left alone
+    with open(src / "a.txt", "a", encoding="utf-8") as fh:
+        fh.write("\n第二版。\n")
+    summary = runner.clean(src, out)
+    assert f"{out}/a.md exists and was not written by gwr-clean (or was edited since)" in summary.failed["a"]
+    assert (out / "a.md").read_text(encoding="utf-8") == edited
+    (src / "a.txt").unlink()
+    gone = runner.clean(src, out)
+    assert gone.removed == [] and (out / "a.md").read_text(encoding="utf-8") == edited
+    (out / "b.md").unlink()  # a report of ours deleted by hand is written again
+    assert runner.clean(src, out).ok and (out / "b.md").exists()
+    (src / "b.txt").unlink()  # and ours still go with their source
+    assert runner.clean(src, out).removed == ["b"] and not (out / "b.md").exists()
+
+
+def test_qa_an_export_killed_midway_leaves_nothing_that_stops_the_next(tmp_path: Path) -> None:
+    from pipeline import export
+
+    src, out = one_report(tmp_path, "[1]a.txt"), tmp_path / "out"
+    assert runner.clean(src, out).ok
+    assert export.export(out, "txt", tmp_path / "txt") == 1
+    killed = [tmp_path / "txt" / ".gwr-export-[1]a.txt.k1ll3d.tmp", tmp_path / ".gwr-export-c.jsonl.k1ll3d.tmp"]
+    for path in killed:  # what kill -9 leaves while a file is being written
+        path.write_bytes(b"half")
+    assert export.export(out, "txt", tmp_path / "txt") == 1
+    assert export.export(out, "jsonl", tmp_path / "c.jsonl") == 1
+    assert not any(p.exists() for p in killed)
