@@ -17,7 +17,7 @@ from typing import Any
 
 import regex
 
-from . import rules
+from . import reorder, rules  # reorder reads this module's line predicates at call time
 from .model import Recorder, StageResult, add_flag
 from .outline import outline_marker
 
@@ -103,13 +103,16 @@ def is_glossary_heading(s: str) -> bool:
 
 def front_end(lines: list[Line]) -> int:
     """Index of the first body line: after the title, byline and the address (各位代表：)."""
-    for i, line in enumerate(lines):
-        if ADDRESS.match(line.text) and len(line.text) <= 8:
+    return front_end_of([line.text for line in lines])
+
+
+def front_end_of(texts: list[str]) -> int:
+    for i, text in enumerate(texts):
+        if ADDRESS.match(text) and len(text) <= 8:
             return i + 1
-        if i > 0 and (outline_marker(line.text) or not is_heading_like(line.text)
-                      or is_glossary_heading(line.text)):
+        if i > 0 and (outline_marker(text) or not is_heading_like(text) or is_glossary_heading(text)):
             return i
-    return len(lines)
+    return len(texts)
 
 
 # --- document statistics: does a cut look like it splits one sentence? --------
@@ -251,11 +254,15 @@ def apply_order(rec: Recorder, lines: list[Line], order: list[int], rule_id: str
 
 def glossary_block(lines: list[Line]) -> tuple[int, int] | None:
     """(start, end) of a glossary heading with its entries, if one is found."""
+    return glossary_span([line.text for line in lines])
+
+
+def glossary_span(texts: list[str]) -> tuple[int, int] | None:
     cfg = rule("glossary")
-    for i, line in enumerate(lines):
-        if is_glossary_heading(line.text):
+    for i, text in enumerate(texts):
+        if is_glossary_heading(text):
             j = i + 1
-            while j < len(lines) and regex.match(cfg["entry"], lines[j].text):
+            while j < len(texts) and regex.match(cfg["entry"], texts[j]):
                 j += 1
             return (i, j) if j > i + 1 else None
     return None
@@ -281,9 +288,13 @@ def move_glossary(rec: Recorder) -> None:
 
 def body_range(lines: list[Line]) -> tuple[int, int]:
     """[start, end) of the report body: after the front lines, before a glossary."""
-    start = front_end(lines)
-    block = glossary_block(lines)
-    end = block[0] if block and block[0] >= start else len(lines)
+    return body_range_of([line.text for line in lines])
+
+
+def body_range_of(texts: list[str]) -> tuple[int, int]:
+    start = front_end_of(texts)
+    block = glossary_span(texts)
+    end = block[0] if block and block[0] >= start else len(texts)
     return start, end
 
 
@@ -448,26 +459,49 @@ def order_chains(texts: list[str], chains: list[list[int]], meta: dict[str, Any]
     return [chain for _, _, chain in sorted(keyed)]
 
 
-def restore_order(rec: Recorder, meta: dict[str, Any]) -> dict[str, str]:
-    """Reorder out-of-sequence fragments; returns the links as text pairs for joining."""
-    lines = split_lines(rec.text)
-    texts = [line.text for line in lines]
-    start, end = body_range(lines)
-    links = find_links(texts, start, end, document_stats(rec.text), meta)
-    pairs = {texts[d]: texts[f] for d, f in links.items()}
+def linked_order(texts: list[str], stats: Stats, meta: dict[str, Any]) -> tuple[list[int], dict[int, int]]:
+    """Order from continuation links and section numbers (a page cut at a few places).
+
+    Returns the order of the lines and the lines (by index) a link says the next one continues.
+    """
+    start, end = body_range_of(texts)
+    links = find_links(texts, start, end, stats, meta)
     sections = outline_cuts(texts, start, end)
     if all(f == d + 1 for d, f in links.items()) and not sections:
-        return pairs
+        return list(range(len(texts))), links
     chains = order_chains(texts, chain_chunks(chunks_of(
         start, end, links, sections, {i for i in range(start, end) if outline_marker(texts[i])}), links), meta)
-    order = [*range(start), *(i for chain in chains for i in chain), *range(end, len(lines))]
-    apply_order(rec, lines, order, rule("order")["id"])
-    return pairs
+    return [*range(start), *(i for chain in chains for i in chain), *range(end, len(texts))], links
+
+
+def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
+    """Reorder out-of-sequence fragments; returns the lines (by position after the move) to join.
+
+    The links and section numbers settle a page cut at a few places; when their order
+    still breaks the outline (一、, （一）), the report was cut more: the whole-report
+    search over its fragments (pipeline/reorder.py) decides, if it mends the outline.
+    """
+    lines = split_lines(rec.text)
+    texts = [line.text for line in lines]
+    stats = document_stats(rec.text)
+    own_meta: dict[str, Any] = {}
+    order, links = linked_order(texts, stats, own_meta)
+    broken = reorder.outline_breaks_in(texts, order)
+    plan = reorder.plan_fragments(texts, stats) if broken else None
+    if plan is not None and reorder.outline_breaks_in(texts, plan.lines) < broken:
+        order, links = plan.lines, plan.joins
+        own_meta = {"flags": plan.flags}
+    for flag in own_meta.get("flags", []):
+        add_flag(meta, flag)
+    if order != sorted(order):
+        apply_order(rec, lines, order, rule("order")["id"])
+    position = {line: pos for pos, line in enumerate(order)}
+    return {position[d] for d, f in links.items() if position[f] == position[d] + 1}
 
 
 # --- F2: joins ------------------------------------------------------------------------
 
-def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stats) -> dict[int, str]:
+def plan_joins(texts: list[str], start: int, linked: set[int], stats: Stats) -> dict[int, str]:
     """Line index -> rule id for every line to be joined with the next one."""
     join_cfg = rule("join", "F2-split-paragraph")
     byline = rule("join", "F2-byline-wrap")
@@ -482,7 +516,7 @@ def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stat
     for i in range(first, len(texts) - 1):
         b = texts[i + 1]
         if not ends_sentence(current) and can_continue(b) and (
-                piece_open or linked.get(texts[i]) == b
+                piece_open or i in linked
                 or (is_dangling(current) or "，" in current) and is_piece(b)
                 or is_dangling(current) and join_score(stats, current, b) >= join_cfg["min_score"]):
             joins[i] = join_cfg["id"]
@@ -493,7 +527,7 @@ def plan_joins(texts: list[str], start: int, linked: dict[str, str], stats: Stat
     return joins
 
 
-def join_lines(rec: Recorder, linked: dict[str, str], meta: dict[str, Any]) -> None:
+def join_lines(rec: Recorder, linked: set[int], meta: dict[str, Any]) -> None:
     lines = split_lines(rec.text)
     texts = [line.text for line in lines]
     start, end = body_range(lines)

@@ -1,0 +1,336 @@
+"""Reading order of a report printed across columns and pages (used by reassemble, F1).
+
+A newspaper cuts the report wherever a column ends: mid-paragraph, mid-sentence,
+mid-word, and prints the pieces on other pages. The text comes to us as those
+fragments in print order. We find the candidate cuts (`fragment_bounds`), score
+every junction of two fragments with evidence any report carries (the cut itself:
+a line left open wants a continuation, characters across the cut form a word or a
+number; the outline numbering; the opening and closing of a report; print
+adjacency) and search the order with the best total, exactly for few fragments
+and with a bounded beam for more. The printed order is kept unless another
+beats it, and its runner-up, by a decisive margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import regex
+
+from . import reassemble as ra
+from . import rules
+from .outline import outline_marker
+
+State = tuple[tuple[int, int], ...]  # the outline path so far: ((level, number), ...)
+
+
+@cache
+def rule(rule_id: str) -> dict[str, Any]:
+    """One entry of reorder.toml by id."""
+    data = rules.load("reorder.toml")
+    return next(e for entries in data.values() for e in entries if e["id"] == rule_id)
+
+
+@cache
+def word_list() -> frozenset[str]:
+    """Two- to four-character words of jieba's dictionary (the word list the package ships)."""
+    text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
+    return frozenset(w for w in (line.split(" ", 1)[0] for line in text.splitlines()) if 2 <= len(w) <= 4)
+
+
+# --- evidence at a cut ----------------------------------------------------------------
+
+def word_across(a: str, b: str) -> int:
+    """Length of the longest dictionary word made of the end of a and the start of b."""
+    words, best = word_list(), 0
+    for x in range(1, min(3, len(a)) + 1):
+        for y in range(1, min(4 - x, len(b)) + 1):
+            if x + y > best and a[-x:] + b[:y] in words:
+                best = x + y
+    return best
+
+
+def number_across(a: str, b: str) -> bool:
+    """Digits on both sides of the cut, or a number followed by its unit (2|0|25年, 3|.5%)."""
+    return bool(a) and bool(b) and a[-1].isdigit() and (b[0].isdigit() or b[0] in "年月日号%％万亿元个.．")
+
+
+def cut_evidence(stats: ra.Stats, a: str, b: str) -> float:
+    """How strongly b reads as the rest of the sentence a leaves open."""
+    cfg = rule("R2-cut-words")
+    score = cfg["word"][word_across(a, b)]
+    if number_across(a, b):
+        score += cfg["number"]
+    score += cfg["span"] * max(0, ra.spanning_match(stats.text, a, b) - 2)
+    if b[:1] and b[0] in ra.CONTINUATION_START:
+        score += cfg["open_start"]
+    return score
+
+
+def opens_mid_sentence(s: str) -> bool:
+    return bool(s) and s[0] in ra.CONTINUATION_START
+
+
+def junction(stats: ra.Stats, a: str, b: str) -> tuple[float, bool]:
+    """(score, joined) for fragment end line a followed by fragment start line b."""
+    cfg = rule("R2-cut-words")
+    if ra.is_dangling(a):
+        if not ra.can_continue(b) or ra.is_heading_like(b):
+            return cfg["dangling_heading"], False
+        return cfg["open_continues"] + cut_evidence(stats, a, b), True
+    if opens_mid_sentence(b):
+        return cfg["closed_open"], False
+    return 0.0, False
+
+
+# --- the outline as a sequence ----------------------------------------------------------
+
+RESET = (0, 0)  # a glossary heading: its entries number from 1 again
+
+
+def line_marker(s: str) -> tuple[int, int] | None:
+    """The outline marker of a line, RESET for a glossary heading."""
+    return RESET if ra.is_glossary_heading(s) else outline_marker(s)
+
+
+def follow(state: State, marker: tuple[int, int]) -> tuple[State, bool]:
+    """The outline path after `marker`, and whether the marker follows the path."""
+    if marker == RESET:
+        return (), True
+    level, number = marker
+    parents = tuple(p for p in state if p[0] < level)
+    same = next((p[1] for p in state if p[0] == level), None)
+    ok = number == 1 if same is None else number == same + 1
+    return (*parents, marker), ok
+
+
+def outline_walk(markers: list[tuple[int, int]], state: State) -> tuple[float, State]:
+    """(penalty, final path) of a fragment's markers read from path `state`."""
+    broken = rule("R3-outline")["broken"]
+    penalty = 0.0
+    for marker in markers:
+        state, ok = follow(state, marker)
+        if not ok:
+            penalty += broken[min(marker[0], len(broken)) - 1]
+    return penalty, state
+
+
+# --- fragments -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fragment:
+    """Lines [start, end) printed together, with what the search needs to know of them."""
+
+    start: int
+    end: int
+    markers: tuple[tuple[int, int], ...]
+    opening: bool   # holds the title, byline or address
+    glossary: bool  # holds the glossary heading
+    closing: bool   # ends with the closing line
+
+
+def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
+    """Line indices a fragment must start at: the first body line and the glossary heading, after
+    a line left open before a heading or marker, at a line opening with a clause mark after a
+    finished sentence, after the closing line."""
+    closing = rule("R4-ends")["closing"]
+    cuts = {ra.front_end_of(texts), *(ra.glossary_span(texts) or ())} - {start, end}
+    return cuts | {i for i in range(start + 1, end) if must_cut(texts[i - 1], texts[i], closing)}
+
+
+def must_cut(a: str, b: str, closing: str) -> bool:
+    """Line b cannot be printed after line a in one piece of the report."""
+    if ra.is_dangling(a):
+        return not ra.can_continue(b) or ra.is_heading_like(b)
+    return ra.is_glossary_heading(b) or opens_mid_sentence(b) or bool(regex.search(closing, a))
+
+
+def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
+    """Marker lines that do not follow the outline printed before them (after a finished line)."""
+    state: State = ()
+    cuts = set()
+    for i in range(start, end):
+        marker = line_marker(texts[i])
+        if marker:
+            state, ok = follow(state, marker)
+            if not ok and marker[0] <= 2 and i > start and not ra.is_dangling(texts[i - 1]):
+                cuts.add(i)
+    return cuts
+
+
+def outline_breaks_in(texts: list[str], order: list[int]) -> int:
+    """How many section markers (一、, （一）) do not follow the one before them, lines read in `order`."""
+    state: State = ()
+    breaks = 0
+    for i in order:
+        marker = line_marker(texts[i])
+        if marker:
+            state, ok = follow(state, marker)
+            breaks += not ok and marker[0] in (1, 2)
+    return breaks
+
+
+def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats) -> set[int]:
+    """Lines after a line left open that the join evidence does not tie to it."""
+    need = rule("R1-fragments")["min_adjacent"]
+    return {i for i in range(start + 1, end)
+            if ra.is_dangling(texts[i - 1]) and ra.can_continue(texts[i]) and not ra.is_heading_like(texts[i])
+            and ra.join_score(stats, texts[i - 1], texts[i]) < need}
+
+
+def continuation_cuts(texts: list[str], bounds: list[int], end: int) -> set[int]:
+    """The first marker line of each fragment that may open mid-sentence.
+
+    The rest of a paragraph printed on another page may be followed there by any
+    other part of the report: its next heading is where that part may start.
+    """
+    cuts = set()
+    for a, b in zip(bounds, [*bounds[1:], end], strict=True):
+        if a > 0 and outline_marker(texts[a]) is None and ra.can_continue(texts[a]) \
+                and not ra.is_heading_like(texts[a]):
+            cuts.update(next(([i] for i in range(a + 1, b) if outline_marker(texts[i])), []))
+    return cuts
+
+
+def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> list[int]:
+    """Start lines of the fragments of texts[start:end] (the first is `start`)."""
+    limit = rule("R1-fragments")["max_fragments"]
+    cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end)
+    if len(cuts) < limit:
+        loose = loose_cuts(texts, start, end, stats)
+        if len(cuts | loose) < limit:
+            cuts |= loose
+    bounds = sorted({start} | cuts)
+    more = continuation_cuts(texts, bounds, end)
+    return sorted({*bounds, *more}) if len(bounds) + len(more) <= limit else bounds
+
+
+def make_fragments(texts: list[str], bounds: list[int], end: int) -> list[Fragment]:
+    ends = rule("R4-ends")
+    frags = []
+    for a, b in zip(bounds, [*bounds[1:], end], strict=True):
+        lines = texts[a:b]
+        frags.append(Fragment(
+            a, b, tuple(m for m in map(line_marker, lines) if m),
+            any(regex.search(ends["address"], t) for t in lines[:ends["address_lines"]])
+            or ra.is_heading_like(lines[0]) and bool(regex.search(ends["title"], lines[0])),
+            any(ra.is_glossary_heading(t) for t in lines),
+            bool(regex.search(ends["closing"], lines[-1]))))
+    return frags
+
+
+# --- the search --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    """The order chosen (fragment indices) and what the record and the flags need of it."""
+
+    order: list[int]
+    moved: bool       # the order is not the printed one
+    uncertain: bool   # another order scores almost as well, or a better one is not decisive
+    joins: set[int]   # fragments whose last line the next fragment's first line continues
+    weak_joins: bool  # a join made only because the order put a line left open there
+
+
+def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:
+    """Best order of the fragments under the evidence; exact for few, beam-bounded for many."""
+    cfg, ends = rule("R2-cut-words"), rule("R4-ends")
+    n = len(frags)
+    pair = {(x, y): junction(stats, texts[frags[x].end - 1], texts[frags[y].start])
+            for x in range(n) for y in range(n) if x != y}
+
+    def step(last: int | None, state: State, y: int, placed: int) -> tuple[float, State]:
+        """Score of putting fragment y next (after `last`, `placed` fragments in)."""
+        f = frags[y]
+        score, state = outline_walk(list(f.markers), state)
+        if last is not None:
+            score += pair[last, y][0] + (cfg["printed_next"] if y == last + 1 else 0.0)
+            if frags[last].closing and not f.glossary:
+                score += ends["after_closing"]
+        elif opens_mid_sentence(texts[f.start]):
+            score += cfg["closed_open"]
+        if f.opening and placed > 0:
+            score += ends["misplaced"]
+        if placed == n - 1 and ra.is_dangling(texts[f.end - 1]):
+            score += cfg["dangling_last"]
+        return score, state
+
+    width = None if n <= rule("R1-fragments")["exact_fragments"] else rule("R1-fragments")["beam"]
+    found, best, runner = search(n, step, width)
+    printed = list(range(n))
+    printed_score = path_score(printed, step)
+    decisive = cfg["decisive"]
+    if found == printed or best < printed_score + decisive:
+        return Plan(printed, False, best > printed_score, set(), False)
+    joins = {x for x, y in zip(found, found[1:], strict=False) if pair[x, y][1]}
+    weak = any(pair[x, y][0] <= cfg["open_continues"] for x, y in zip(found, found[1:], strict=False) if x in joins)
+    return Plan(found, True, best < runner + decisive, joins, weak)
+
+
+Step = Callable[[int | None, State, int, int], tuple[float, State]]
+
+
+def path_score(order: list[int], step: Step) -> float:
+    total, state, last = 0.0, (), None
+    for k, y in enumerate(order):
+        s, state = step(last, state, y, k)
+        total, last = total + s, y
+    return total
+
+
+def search(n: int, step: Step, width: int | None) -> tuple[list[int], float, float]:
+    """(best order, its score, the best score of another order) over all orders of n fragments.
+
+    Dynamic programming over (set placed, last fragment), the outline path of the best
+    way in carried along; `width` keeps only that many best partial orders per length.
+    """
+    layer: dict[tuple[int, int], tuple[float, State, tuple[int, ...]]] = {}
+    for y in range(n):
+        s, st = step(None, (), y, 0)
+        layer[1 << y, y] = (s, st, (y,))
+    for placed in range(1, n):
+        nxt: dict[tuple[int, int], tuple[float, State, tuple[int, ...]]] = {}
+        for (mask, last), (score, state, path) in layer.items():
+            for y in range(n):
+                if mask >> y & 1:
+                    continue
+                s, st = step(last, state, y, placed)
+                key = (mask | 1 << y, y)
+                if key not in nxt or nxt[key][0] < score + s:
+                    nxt[key] = (score + s, st, (*path, y))
+        if width is not None and len(nxt) > width:
+            nxt = dict(sorted(nxt.items(), key=lambda kv: -kv[1][0])[:width])
+        layer = nxt
+    finals = sorted(layer.values(), key=lambda v: -v[0])
+    best = finals[0]
+    runner = finals[1][0] if len(finals) > 1 else float("-inf")
+    return list(best[2]), best[0], runner
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """A plan in lines: the order of the lines, the joins (line -> the line that finishes it), flags."""
+
+    lines: list[int]
+    joins: dict[int, int]
+    flags: list[str]
+
+
+def plan_fragments(texts: list[str], stats: ra.Stats) -> LinePlan | None:
+    """The whole-report order of the fragments of `texts`, None when there is nothing to move."""
+    bounds = fragment_bounds(texts, 0, len(texts), stats)
+    if len(bounds) < 2:
+        return None
+    frags = make_fragments(texts, bounds, len(texts))
+    plan = plan_order(texts, frags, stats)
+    if not plan.moved:
+        return None
+    lines = [i for k in plan.order for i in range(frags[k].start, frags[k].end)]
+    nxt = dict(zip(plan.order, plan.order[1:], strict=False))
+    joins = {frags[k].end - 1: frags[nxt[k]].start for k in plan.joins}
+    flags = [*(["uncertain-order"] if plan.uncertain else []), *(["uncertain-join"] if plan.weak_joins else [])]
+    return LinePlan(lines, joins, flags)
