@@ -123,6 +123,7 @@ class Stats:
     count: Counter[str]
     final: Counter[str]
     initial: Counter[str]
+    at: dict[str, list[int]]  # every two characters of the text -> where they occur
 
 
 def document_stats(text: str) -> Stats:
@@ -130,22 +131,31 @@ def document_stats(text: str) -> Stats:
     final: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(.)[。！？；]", text))
     initial: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(?:^|[。！？；])(.)", text,
                                                                       flags=regex.M))
-    return Stats(text, count, final, initial)
+    at: dict[str, list[int]] = {}
+    for i in range(len(text) - 1):
+        at.setdefault(text[i:i + 2], []).append(i)
+    return Stats(text, count, final, initial, at)
 
 
-def spanning_match(text: str, a: str, b: str, longest: int = 6) -> int:
+def occurs(stats: Stats, s: str) -> bool:
+    """s (two characters or more) occurs in the text: looked up where its first two occur."""
+    return any(stats.text.startswith(s, p) for p in stats.at.get(s[:2], ()))
+
+
+def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
     """Length of the longest string across the cut (end of a + start of b) found elsewhere."""
     best = 0
     for i in range(1, min(len(a), longest) + 1):
         for j in range(1, min(len(b), longest) + 1):
-            if i + j > best and a[-i:] + b[:j] in text:
+            if i + j > best and occurs(stats, a[-i:] + b[:j]):
                 best = i + j
     return best
 
 
 def bigram_affinity(stats: Stats, x: str, y: str) -> float:
     """How much more often y follows x in this document than chance would have it."""
-    pair = stats.text.count(x + y)
+    # str.count counts without overlaps: it differs from the index only for a doubled character
+    pair = stats.text.count(x + y) if x == y else len(stats.at.get(x + y, ()))
     if pair < 2:  # one sighting is chance
         return 0.0
     return pair * len(stats.text) / max(1, stats.count[x] * stats.count[y])
@@ -163,7 +173,7 @@ def join_score(stats: Stats, a: str, b: str, adjacent: bool = True) -> int:
     if adjacent and (b[0] in CONTINUATION_START or a[-1] in cfg["open_end"]):
         return 10
     score = 0
-    span = spanning_match(stats.text, a, b)
+    span = spanning_match(stats, a, b)
     if span >= 3 or span == 2 and bigram_affinity(stats, a[-1], b[0]) >= cfg["min_affinity"]:
         score += 2 * (span - 1) + 1
     if a[-1] in cfg["no_final"]:
@@ -488,7 +498,7 @@ def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
     order, links = linked_order(texts, stats, own_meta)
     broken = reorder.outline_breaks_in(texts, order)
     plan = reorder.plan_fragments(texts, stats) if broken else None
-    if plan is not None and reorder.outline_breaks_in(texts, plan.lines) < broken:
+    if plan is not None and reorder.better_order(texts, stats, plan.lines, order):
         order, links = plan.lines, plan.joins
         own_meta = {"flags": plan.flags}
     for flag in own_meta.get("flags", []):

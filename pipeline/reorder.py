@@ -65,7 +65,7 @@ def cut_evidence(stats: ra.Stats, a: str, b: str) -> float:
     score = cfg["word"][word_across(a, b)]
     if number_across(a, b):
         score += cfg["number"]
-    score += cfg["span"] * max(0, ra.spanning_match(stats.text, a, b) - 2)
+    score += cfg["span"] * max(0, ra.spanning_match(stats, a, b) - 2)
     if b[:1] and b[0] in ra.CONTINUATION_START:
         score += cfg["open_start"]
     return score
@@ -89,7 +89,7 @@ def junction(stats: ra.Stats, a: str, b: str) -> tuple[float, bool]:
 
 # --- the outline as a sequence ----------------------------------------------------------
 
-RESET = (0, 0)  # a glossary heading: its entries number from 1 again
+RESET = (0, 0)  # a glossary heading: its entries number from 1 again, and no section follows
 
 
 def line_marker(s: str) -> tuple[int, int] | None:
@@ -100,12 +100,12 @@ def line_marker(s: str) -> tuple[int, int] | None:
 def follow(state: State, marker: tuple[int, int]) -> tuple[State, bool]:
     """The outline path after `marker`, and whether the marker follows the path."""
     if marker == RESET:
-        return (), True
+        return (RESET,), RESET not in state
     level, number = marker
     parents = tuple(p for p in state if p[0] < level)
     same = next((p[1] for p in state if p[0] == level), None)
     ok = number == 1 if same is None else number == same + 1
-    return (*parents, marker), ok
+    return (*parents, marker), ok and (level > 2 or RESET not in state)  # no sections in the glossary
 
 
 def outline_walk(markers: list[tuple[int, int]], state: State) -> tuple[float, State]:
@@ -236,8 +236,12 @@ class Plan:
     weak_joins: bool  # a join made only because the order put a line left open there
 
 
-def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:
-    """Best order of the fragments under the evidence; exact for few, beam-bounded for many."""
+Step = Callable[[int | None, State, int, int], tuple[float, State]]
+Pairs = dict[tuple[int, int], tuple[float, bool]]
+
+
+def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[Step, Pairs]:
+    """The score of each step of an order of the fragments, and the junction of every pair."""
     cfg, ends = rule("R2-cut-words"), rule("R4-ends")
     n = len(frags)
     pair = {(x, y): junction(stats, texts[frags[x].end - 1], texts[frags[y].start])
@@ -253,12 +257,20 @@ def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan
                 score += ends["after_closing"]
         elif opens_mid_sentence(texts[f.start]):
             score += cfg["closed_open"]
-        if f.opening and placed > 0:
+        if f.opening and last is not None and not frags[last].opening:
             score += ends["misplaced"]
         if placed == n - 1 and ra.is_dangling(texts[f.end - 1]):
             score += cfg["dangling_last"]
         return score, state
 
+    return step, pair
+
+
+def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:
+    """Best order of the fragments under the evidence; exact for few, beam-bounded for many."""
+    cfg = rule("R2-cut-words")
+    n = len(frags)
+    step, pair = scorer(texts, frags, stats)
     width = None if n <= rule("R1-fragments")["exact_fragments"] else rule("R1-fragments")["beam"]
     found, best, runner = search(n, step, width)
     printed = list(range(n))
@@ -271,7 +283,21 @@ def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan
     return Plan(found, True, best < runner + decisive, joins, weak)
 
 
-Step = Callable[[int | None, State, int, int], tuple[float, State]]
+def better_order(texts: list[str], stats: ra.Stats, order: list[int], other: list[int]) -> bool:
+    """`order` of the lines scores higher than `other` (both read as orders of the same fragments)."""
+    starts = {0}
+    for o in (order, other):
+        starts |= {o[0]} | {y for x, y in zip(o, o[1:], strict=False) if y != x + 1}
+        starts |= {x + 1 for x, y in zip(o, o[1:], strict=False) if y != x + 1 and x + 1 < len(texts)}
+    bounds = sorted(starts)
+    frags = make_fragments(texts, bounds, len(texts))
+    index = {b: k for k, b in enumerate(bounds)}
+    step, _ = scorer(texts, frags, stats)
+
+    def score(o: list[int]) -> float:
+        return path_score([index[i] for i in o if i in index], step)
+
+    return score(order) > score(other)
 
 
 def path_score(order: list[int], step: Step) -> float:
