@@ -13,6 +13,7 @@ beats it, and its runner-up, by a decisive margin.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -36,36 +37,65 @@ def rule(rule_id: str) -> dict[str, Any]:
 
 
 @cache
-def word_list() -> frozenset[str]:
-    """Two- to four-character words of jieba's dictionary (the word list the package ships)."""
+def word_freqs() -> tuple[dict[str, float], float]:
+    """Log frequencies of the words of jieba's dictionary (the word list the package ships),
+    and the log frequency given to a character it does not list."""
     text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
-    return frozenset(w for w in (line.split(" ", 1)[0] for line in text.splitlines()) if 2 <= len(w) <= 4)
+    counts = {}
+    for line in text.splitlines():
+        parts = line.split(" ")
+        if len(parts) >= 2 and len(parts[0]) <= MAX_WORD:
+            counts[parts[0]] = int(parts[1])
+    total = math.log(sum(counts.values()))
+    return {w: math.log(c) - total for w, c in counts.items() if c > 0}, -total
+
+
+MAX_WORD = 6
+
+
+def segment_score(s: str) -> float:
+    """Log probability of the best segmentation of s into dictionary words (unigram model)."""
+    logp, unknown = word_freqs()
+    best = [0.0] + [-math.inf] * len(s)
+    for i in range(len(s)):
+        for j in range(i + 1, min(len(s), i + MAX_WORD) + 1):
+            w = s[i:j]
+            p = logp.get(w, unknown if j == i + 1 else None)
+            if p is not None and best[i] + p > best[j]:
+                best[j] = best[i] + p
+    return best[-1]
+
+
+def word_across(a: str, b: str) -> float:
+    """How much likelier the characters either side of the cut read as words running across it
+    than as words ending at it (0: the cut falls between words)."""
+    left, right = a[-4:], b[:4]
+    return max(0.0, segment_score(left + right) - segment_score(left) - segment_score(right))
 
 
 # --- evidence at a cut ----------------------------------------------------------------
-
-def word_across(a: str, b: str) -> int:
-    """Length of the longest dictionary word made of the end of a and the start of b."""
-    words, best = word_list(), 0
-    for x in range(1, min(3, len(a)) + 1):
-        for y in range(1, min(4 - x, len(b)) + 1):
-            if x + y > best and a[-x:] + b[:y] in words:
-                best = x + y
-    return best
-
 
 def number_across(a: str, b: str) -> bool:
     """Digits on both sides of the cut, or a number followed by its unit (2|0|25年, 3|.5%)."""
     return bool(a) and bool(b) and a[-1].isdigit() and (b[0].isdigit() or b[0] in "年月日号%％万亿元个.．")
 
 
+def shared_strings(stats: ra.Stats, a: str, b: str) -> float:
+    """How often the report prints the strings that run across the cut elsewhere (log counts)."""
+    total = 0.0
+    for i, j in ((1, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3)):
+        if len(a) >= i and len(b) >= j:
+            s = a[-i:] + b[:j]
+            total += math.log1p(sum(1 for p in stats.at.get(s[:2], ()) if stats.text.startswith(s, p)))
+    return total
+
+
 def cut_evidence(stats: ra.Stats, a: str, b: str) -> float:
     """How strongly b reads as the rest of the sentence a leaves open."""
     cfg = rule("R2-cut-words")
-    score = cfg["word"][word_across(a, b)]
+    score = cfg["word"] * min(cfg["word_cap"], word_across(a, b)) + cfg["shared"] * shared_strings(stats, a, b)
     if number_across(a, b):
         score += cfg["number"]
-    score += cfg["span"] * max(0, ra.spanning_match(stats, a, b) - 2)
     if b[:1] and b[0] in ra.CONTINUATION_START:
         score += cfg["open_start"]
     return score
@@ -196,6 +226,28 @@ def continuation_cuts(texts: list[str], bounds: list[int], end: int) -> set[int]
     return cuts
 
 
+def orphan_cuts(texts: list[str], bounds: list[int], end: int, stats: ra.Stats) -> set[int]:
+    """Where the rest of a sentence left open was printed after a finished line, inside a fragment.
+
+    For each fragment ending mid-sentence, the line (after a finished one) that the cut
+    evidence ties to it best, when it ties it better than any fragment start does.
+    """
+    need = rule("R1-fragments")["min_orphan"]
+    starts = set(bounds)
+    inner = [j for j in range(1, end) if j not in starts and not ra.is_dangling(texts[j - 1])
+             and ra.can_continue(texts[j]) and not ra.is_heading_like(texts[j]) and outline_marker(texts[j]) is None]
+    cuts = set()
+    for b in [*bounds[1:], end]:
+        a = texts[b - 1]
+        if not ra.is_dangling(a) or not inner:
+            continue
+        best = max(inner, key=lambda j: cut_evidence(stats, a, texts[j]))
+        score = cut_evidence(stats, a, texts[best])
+        if score >= need and all(cut_evidence(stats, a, texts[k]) < score for k in starts if k != b):
+            cuts.add(best)
+    return cuts
+
+
 def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> list[int]:
     """Start lines of the fragments of texts[start:end] (the first is `start`)."""
     limit = rule("R1-fragments")["max_fragments"]
@@ -205,6 +257,7 @@ def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> 
         if len(cuts | loose) < limit:
             cuts |= loose
     bounds = sorted({start} | cuts)
+    bounds = sorted({*bounds, *orphan_cuts(texts, bounds, end, stats)})
     more = continuation_cuts(texts, bounds, end)
     return sorted({*bounds, *more}) if len(bounds) + len(more) <= limit else bounds
 
