@@ -496,8 +496,7 @@ def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
     stats = document_stats(rec.text)
     own_meta: dict[str, Any] = {}
     order, links = linked_order(texts, stats, own_meta)
-    broken = reorder.outline_breaks_in(texts, order)
-    plan = reorder.plan_fragments(texts, stats) if broken else None
+    plan = reorder.plan_fragments(texts, stats)
     if plan is not None and reorder.better_order(texts, stats, plan.lines, order):
         order, links = plan.lines, plan.joins
         own_meta = {"flags": plan.flags}

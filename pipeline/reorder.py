@@ -401,6 +401,8 @@ class LinePlan:
 
 def plan_fragments(texts: list[str], stats: ra.Stats) -> LinePlan | None:
     """The whole-report order of the fragments of `texts`, None when there is nothing to move."""
+    if len(texts) < 2:
+        return None
     bounds = fragment_bounds(texts, 0, len(texts), stats)
     if len(bounds) < 2:
         return None
