@@ -328,6 +328,12 @@ def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan
     found, best, runner = search(n, step, width)
     printed = list(range(n))
     printed_score = path_score(printed, step)
+    # the outline path carried by the search is the best way's only, and a beam may miss:
+    # mend the order found (and, past the exact size, the printed one) by moving runs
+    for start in (found, printed) if width is not None else (found,):
+        order, score = improve(start, path_score(start, step), step)
+        if score > best:
+            found, best = order, score
     decisive = cfg["decisive"]
     if found == printed or best < printed_score + decisive:
         return Plan(printed, False, best > printed_score, set(), False)
@@ -359,6 +365,29 @@ def path_score(order: list[int], step: Step) -> float:
         s, state = step(last, state, y, k)
         total, last = total + s, y
     return total
+
+
+def improve(order: list[int], score: float, step: Step) -> tuple[list[int], float]:
+    """Hill-climb: move any run of fragments anywhere else while that raises the score."""
+    better = True
+    while better:
+        better = False
+        for i in range(len(order)):
+            for j in range(i + 1, len(order) + 1):
+                rest = order[:i] + order[j:]
+                for k in range(len(rest) + 1):
+                    if k == i:
+                        continue
+                    candidate = rest[:k] + order[i:j] + rest[k:]
+                    s = path_score(candidate, step)
+                    if s > score:
+                        order, score, better = candidate, s, True
+                        break
+                if better:
+                    break
+            if better:
+                break
+    return order, score
 
 
 def search(n: int, step: Step, width: int | None) -> tuple[list[int], float, float]:
