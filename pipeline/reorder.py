@@ -172,8 +172,16 @@ def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
     return cuts | {i for i in range(start + 1, end) if must_cut(texts[i - 1], texts[i], closing)}
 
 
+def opens_report(s: str) -> bool:
+    """The title (a short line ending 工作报告) or the address (各位代表：) of the report."""
+    ends = rule("R4-ends")
+    return bool(regex.search(ends["address"], s)) or ra.is_heading_like(s) and bool(regex.search(ends["title"], s))
+
+
 def must_cut(a: str, b: str, closing: str) -> bool:
     """Line b cannot be printed after line a in one piece of the report."""
+    if opens_report(b):
+        return True
     if ra.is_dangling(a):
         return not ra.can_continue(b) or ra.is_heading_like(b)
     return ra.is_glossary_heading(b) or opens_mid_sentence(b) or bool(regex.search(closing, a))
@@ -269,8 +277,7 @@ def make_fragments(texts: list[str], bounds: list[int], end: int) -> list[Fragme
         lines = texts[a:b]
         frags.append(Fragment(
             a, b, tuple(m for m in map(line_marker, lines) if m),
-            any(regex.search(ends["address"], t) for t in lines[:ends["address_lines"]])
-            or ra.is_heading_like(lines[0]) and bool(regex.search(ends["title"], lines[0])),
+            any(opens_report(t) for t in lines[:ends["address_lines"]]),
             any(ra.is_glossary_heading(t) for t in lines),
             bool(regex.search(ends["closing"], lines[-1]))))
     return frags
