@@ -487,9 +487,9 @@ def linked_order(texts: list[str], stats: Stats, meta: dict[str, Any]) -> tuple[
 def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
     """Reorder out-of-sequence fragments; returns the lines (by position after the move) to join.
 
-    The links and section numbers settle a page cut at a few places; when their order
-    still breaks the outline (一、, （一）), the report was cut more: the whole-report
-    search over its fragments (pipeline/reorder.py) decides, if it mends the outline.
+    The links and section numbers settle a page cut at a few places. The whole-report
+    search over the fragments (pipeline/reorder.py) replaces their order only when it
+    has fewer faults no uncut report shows and scores higher on all the evidence.
     """
     lines = split_lines(rec.text)
     texts = [line.text for line in lines]
@@ -497,7 +497,8 @@ def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
     own_meta: dict[str, Any] = {}
     order, links = linked_order(texts, stats, own_meta)
     plan = reorder.plan_fragments(texts, stats)
-    if plan is not None and reorder.better_order(texts, stats, plan.lines, order):
+    if plan is not None and reorder.sure_faults(texts, plan.lines) < reorder.sure_faults(texts, order) \
+            and reorder.better_order(texts, stats, plan.lines, order):
         order, links = plan.lines, plan.joins
         own_meta = {"flags": plan.flags}
     for flag in own_meta.get("flags", []):

@@ -200,16 +200,24 @@ def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
     return cuts
 
 
-def outline_breaks_in(texts: list[str], order: list[int]) -> int:
-    """How many section markers (一、, （一）) do not follow the one before them, lines read in `order`."""
+def sure_faults(texts: list[str], order: list[int]) -> int:
+    """What no uncut report shows, lines read in `order`: section markers (一、, （一）) out of
+    sequence, a line left open before a heading or the address, a clause mark opening a line
+    after a finished sentence, the title or address after report text."""
     state: State = ()
-    breaks = 0
-    for i in order:
+    faults, body_seen = 0, False
+    for k, i in enumerate(order):
         marker = line_marker(texts[i])
         if marker:
             state, ok = follow(state, marker)
-            breaks += not ok and marker[0] in (1, 2)
-    return breaks
+            faults += not ok and marker[0] in (1, 2)
+        if k:
+            a, b = texts[order[k - 1]], texts[i]
+            faults += (ra.is_dangling(a) and (not ra.can_continue(b) or ra.is_heading_like(b))
+                       or not ra.is_dangling(a) and opens_mid_sentence(b))
+        faults += opens_report(texts[i]) and body_seen
+        body_seen = body_seen or not opens_report(texts[i]) and not ra.is_heading_like(texts[i])
+    return faults
 
 
 def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats) -> set[int]:
