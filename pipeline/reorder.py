@@ -112,25 +112,30 @@ def junction(stats: ra.Stats, a: str, b: str) -> tuple[float, bool]:
         if not ra.can_continue(b) or ra.is_heading_like(b):
             return cfg["dangling_heading"], False
         return cfg["open_continues"] + cut_evidence(stats, a, b), True
-    if opens_mid_sentence(b):
-        return cfg["closed_open"], False
+    if opens_mid_sentence(b):  # after a finished sentence, impossible; after a short piece, its rest
+        return (cfg["closed_open"], False) if ra.ends_sentence(a) else (cut_evidence(stats, a, b), True)
     return 0.0, False
 
 
 # --- the outline as a sequence ----------------------------------------------------------
 
-RESET = (0, 0)  # a glossary heading: its entries number from 1 again, and no section follows
+RESET = (0, 0)  # a glossary heading: numbers start from 1 again, no section of the report follows
+APPENDIX = (0, 1)  # an appendix heading: numbers start from 1 again
 
 
 def line_marker(s: str) -> tuple[int, int] | None:
-    """The outline marker of a line, RESET for a glossary heading."""
-    return RESET if ra.is_glossary_heading(s) else outline_marker(s)
+    """The outline marker of a line, RESET for a glossary or appendix heading."""
+    if ra.is_glossary_heading(s):
+        return RESET
+    return APPENDIX if regex.match(rule("R3-outline")["appendix"], s) else outline_marker(s)
 
 
 def follow(state: State, marker: tuple[int, int]) -> tuple[State, bool]:
     """The outline path after `marker`, and whether the marker follows the path."""
     if marker == RESET:
         return (RESET,), RESET not in state
+    if marker == APPENDIX:
+        return (), True
     level, number = marker
     parents = tuple(p for p in state if p[0] < level)
     same = next((p[1] for p in state if p[0] == level), None)
@@ -184,7 +189,8 @@ def must_cut(a: str, b: str, closing: str) -> bool:
         return True
     if ra.is_dangling(a):
         return not ra.can_continue(b) or ra.is_heading_like(b)
-    return ra.is_glossary_heading(b) or opens_mid_sentence(b) or bool(regex.search(closing, a))
+    return (ra.is_glossary_heading(b) or ra.ends_sentence(a) and opens_mid_sentence(b)
+            or bool(regex.search(closing, a)))
 
 
 def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
@@ -202,8 +208,9 @@ def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
 
 def sure_faults(texts: list[str], order: list[int]) -> int:
     """What no uncut report shows, lines read in `order`: section markers (一、, （一）) out of
-    sequence, a line left open before a heading or the address, a clause mark opening a line
-    after a finished sentence, the title or address after report text."""
+    sequence, a clause mark opening a line after a finished sentence, the title or address
+    after report text. (A line left open before a heading is not one: sites drop the final
+    punctuation of paragraphs, and print PM|2.5 on two lines.)"""
     state: State = ()
     faults, body_seen = 0, False
     for k, i in enumerate(order):
@@ -211,10 +218,7 @@ def sure_faults(texts: list[str], order: list[int]) -> int:
         if marker:
             state, ok = follow(state, marker)
             faults += not ok and marker[0] in (1, 2)
-        if k:
-            a, b = texts[order[k - 1]], texts[i]
-            faults += (ra.is_dangling(a) and (not ra.can_continue(b) or ra.is_heading_like(b))
-                       or not ra.is_dangling(a) and opens_mid_sentence(b))
+        faults += k > 0 and ra.ends_sentence(texts[order[k - 1]]) and opens_mid_sentence(texts[i])
         faults += opens_report(texts[i]) and body_seen
         body_seen = body_seen or not opens_report(texts[i]) and not ra.is_heading_like(texts[i])
     return faults
