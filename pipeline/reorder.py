@@ -77,7 +77,7 @@ def word_across(a: str, b: str) -> float:
 
 def number_across(a: str, b: str) -> bool:
     """Digits on both sides of the cut, or a number followed by its unit (2|0|25年, 3|.5%)."""
-    return bool(a) and bool(b) and a[-1].isdigit() and (b[0].isdigit() or b[0] in "年月日号%％万亿元个.．")
+    return bool(a) and bool(b) and a[-1].isdigit() and (b[0].isdigit() or b[0] in rule("R2-cut-words")["units"])
 
 
 def shared_strings(stats: ra.Stats, a: str, b: str) -> float:
