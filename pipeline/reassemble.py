@@ -506,7 +506,14 @@ def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
     if order != sorted(order):
         apply_order(rec, lines, order, rule("order")["id"])
     position = {line: pos for pos, line in enumerate(order)}
-    return {position[d] for d, f in links.items() if position[f] == position[d] + 1}
+    return {position[d] for d, f in links.items() if position[f] == position[d] + 1} | cut_joins(texts, order)
+
+
+def cut_joins(texts: list[str], order: list[int]) -> set[int]:
+    """Positions where the order brings a line left open next to one that may go on with it:
+    the cut the move mends (the lines were not printed together)."""
+    return {k for k, (a, b) in enumerate(zip(order, order[1:], strict=False))
+            if b != a + 1 and is_dangling(texts[a]) and can_continue(texts[b]) and not is_heading_like(texts[b])}
 
 
 # --- F2: joins ------------------------------------------------------------------------
