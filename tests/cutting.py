@@ -12,6 +12,7 @@ the wordings newspapers use.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 SENTENCE_END = "。！？；：”"
@@ -69,6 +70,24 @@ def mark(pieces: list[list[str]], pages: list[int], rng: random.Random) -> list[
     return marked
 
 
+def word_cuts(paras: list[str], words: Callable[[str], bool], n: int, rng: random.Random) -> list[tuple[int, int]]:
+    """n cuts inside two-character words (贯|彻), in n different paragraphs past the opening ones."""
+    spots = [(i, k) for i, p in enumerate(paras) if i > 2 and len(p) > 40 for k in range(5, len(p) - 5)
+             if words(p[k - 1:k + 1]) and p[k - 1] not in SENTENCE_END + "，、"]
+    chosen: list[tuple[int, int]] = []
+    for spot in rng.sample(spots, len(spots)):
+        if all(spot[0] != c[0] for c in chosen):
+            chosen.append(spot)
+        if len(chosen) == n:
+            break
+    return sorted(chosen)
+
+
+def print_pieces(pieces: list[list[str]], printed: list[int]) -> Cut:
+    body = "\n\n".join("\n\n".join(pieces[k]) for k in printed)
+    return Cut(body + "\n", ["\n\n".join(p) for p in pieces], printed)
+
+
 def cut_and_shuffle(text: str, seed: int, markers: bool | None = None, cuts: int | None = None) -> Cut:
     """The report cut at 2–8 random places (or `cuts`), pieces shuffled, markers on a random choice."""
     rng = random.Random(seed)
@@ -80,5 +99,5 @@ def cut_and_shuffle(text: str, seed: int, markers: bool | None = None, cuts: int
     pages = [rng.randint(1, 12) for _ in pieces]
     with_markers = rng.random() < 0.5 if markers is None else markers
     shown = mark(pieces, pages, rng) if with_markers else pieces
-    body = "\n\n".join("\n\n".join(shown[k]) for k in printed)
-    return Cut(body + "\n", ["\n\n".join(p) for p in pieces], printed)
+    cut = print_pieces(shown, printed)
+    return Cut(cut.text, ["\n\n".join(p) for p in pieces], printed)
