@@ -496,8 +496,9 @@ def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
     stats = document_stats(rec.text)
     own_meta: dict[str, Any] = {}
     order, links = linked_order(texts, stats, own_meta)
-    plan = reorder.plan_fragments(texts, stats)
-    if plan is not None and reorder.sure_faults(texts, plan.lines) < reorder.sure_faults(texts, order) \
+    faults = reorder.sure_faults(texts, order)
+    plan = reorder.plan_fragments(texts, stats) if faults else None  # it could only lose to `order`
+    if plan is not None and reorder.sure_faults(texts, plan.lines) < faults \
             and reorder.better_order(texts, stats, plan.lines, order):
         order, links = plan.lines, plan.joins
         own_meta = {"flags": plan.flags}

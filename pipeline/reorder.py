@@ -387,9 +387,11 @@ def path_score(order: list[int], step: Step) -> float:
 
 
 def improve(order: list[int], score: float, step: Step) -> tuple[list[int], float]:
-    """Hill-climb: move any run of fragments anywhere else while that raises the score."""
+    """Hill-climb: move any run of fragments anywhere else while that raises the score
+    (at most `improve_budget` orders weighed: the cost stays bounded on any input)."""
+    budget = rule("R1-fragments")["improve_budget"]
     better = True
-    while better:
+    while better and budget > 0:
         better = False
         for i in range(len(order)):
             for j in range(i + 1, len(order) + 1):
@@ -399,6 +401,7 @@ def improve(order: list[int], score: float, step: Step) -> tuple[list[int], floa
                         continue
                     candidate = rest[:k] + order[i:j] + rest[k:]
                     s = path_score(candidate, step)
+                    budget -= 1
                     if s > score:
                         order, score, better = candidate, s, True
                         break
