@@ -138,8 +138,13 @@ def document_stats(text: str) -> Stats:
 
 
 def occurs(stats: Stats, s: str) -> bool:
-    """s (two characters or more) occurs in the text: looked up where its first two occur."""
-    return any(stats.text.startswith(s, p) for p in stats.at.get(s[:2], ()))
+    """s (two characters or more) occurs in the text: looked up where its rarest pair occurs
+    (a plain search when even that pair is everywhere)."""
+    k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
+    where = stats.at.get(s[k:k + 2], ())
+    if len(where) > 64:
+        return s in stats.text
+    return any(stats.text.startswith(s, p - k) for p in where if p >= k)
 
 
 def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
@@ -312,38 +317,114 @@ def find_links(texts: list[str], start: int, end: int, stats: Stats,
                meta: dict[str, Any]) -> dict[int, int]:
     """Continuation links: dangling paragraph index -> index of the line that continues it."""
     min_join = rule("join", "F2-split-paragraph")["min_score"]
-    min_link = rule("order")["min_link_score"]
     dangling = [i for i in range(start, end) if is_dangling(texts[i])]
     free = [j for j in range(start, end) if can_continue(texts[j]) and not is_heading_like(texts[j])
             and (j == start or is_dangling(texts[j - 1]) or ADDRESS.match(texts[j - 1]))]
+    free_set = set(free)
+    partners = LinkIndex(texts, free, stats)
     candidates = []
     for d in dangling:
-        for f in free:
-            if f == d:
-                continue
+        for f, score in partners.scored(d):
             adjacent = f == d + 1
-            score = join_score(stats, texts[d], texts[f], adjacent)
-            if score >= (min_join if adjacent else min_link):
-                candidates.append((score + (3 if adjacent else 0), adjacent, d, f))
-        if d + 1 < end and d + 1 not in free and can_continue(texts[d + 1]):
+            candidates.append((score + (3 if adjacent else 0), adjacent, d, f))
+        if d + 1 < end and d + 1 not in free_set and can_continue(texts[d + 1]):
             score = join_score(stats, texts[d], texts[d + 1])
             if score >= min_join:
                 candidates.append((score + 3, True, d, d + 1))
+    candidates.sort(reverse=True)
     links: dict[int, int] = {}
     taken: set[int] = set()
+    paths = Paths()
     changed = True
     while changed:  # a jump is allowed once the next line is known not to continue d
         changed = False
-        for _, adjacent, d, f in sorted(candidates, reverse=True):
-            if d in links or f in taken or creates_cycle(links, d, f):
+        for _, adjacent, d, f in candidates:
+            if d in links or f in taken or paths.closes_loop(d, f):
                 continue
             if not adjacent and d + 1 < end and can_continue(texts[d + 1]) and d + 1 not in taken:
                 continue
             links[d] = f
             taken.add(f)
+            paths.join(d, f)
             changed = True
     link_by_elimination(texts, dangling, free, links, taken, end, meta)
     return links
+
+
+class Paths:
+    """The chains the links form (each line has at most one link out and one in): a link
+    d -> f closes a loop when f starts the chain d ends. Constant time per link."""
+
+    def __init__(self) -> None:
+        self.start_of: dict[int, int] = {}  # chain end -> its start
+        self.end_of: dict[int, int] = {}    # chain start -> its end
+
+    def closes_loop(self, d: int, f: int) -> bool:
+        return self.start_of.get(d, d) == f
+
+    def join(self, d: int, f: int) -> None:
+        head, tail = self.start_of.pop(d, d), self.end_of.pop(f, f)
+        self.end_of.pop(head, None)
+        self.start_of.pop(tail, None)
+        self.end_of[head], self.start_of[tail] = tail, head
+
+
+class LinkIndex:
+    """Lines that may continue a dangling line, found through the text's n-grams, not by trying all.
+
+    join_score (not adjacent) reaches min_link_score only with a string across the cut
+    found elsewhere, unless the line ends on a no_final character: the string's first
+    pair, triple or its last triple is looked up where the text has it.
+    """
+
+    def __init__(self, texts: list[str], free: list[int], stats: Stats) -> None:
+        self.texts, self.free, self.stats = texts, free, stats
+        self.free_set = set(free)
+        self.seen: dict[tuple[str, int], set[str]] = {}
+        self.by_first: dict[str, list[int]] = {}
+        self.by_two: dict[str, list[int]] = {}
+        for f in free:
+            self.by_first.setdefault(texts[f][:1], []).append(f)
+            self.by_two.setdefault(texts[f][:2], []).append(f)
+        self.after: dict[str, set[str]] = {}
+        for pair in stats.at:
+            self.after.setdefault(pair[0], set()).add(pair[1])
+
+    def following(self, s: str, n: int) -> set[str]:
+        """The n characters that follow s wherever the text has it (s of one or two characters)."""
+        if (s, n) not in self.seen:
+            text, at = self.stats.text, self.stats.at
+            starts = at.get(s, ()) if len(s) == 2 else (p for y in self.after.get(s, ()) for p in at[s + y])
+            self.seen[s, n] = {text[p + len(s):p + len(s) + n] for p in starts}
+        return self.seen[s, n]
+
+    def candidates(self, d: int) -> set[int]:
+        a = self.texts[d]
+        cfg = rule("join", "F2-split-paragraph")
+        if a[-1] in cfg["no_final"] or rule("order")["min_link_score"] <= 1:
+            return set(self.free)
+        found = {f for y in self.after.get(a[-1], ()) if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"]
+                 for f in self.by_first.get(y, ())}
+        if len(a) >= 2:
+            found.update(f for y in self.following(a[-2:], 1) for f in self.by_first.get(y, ()))
+        found.update(f for yz in self.following(a[-1], 2) for f in self.by_two.get(yz, ()))
+        if d + 1 in self.free_set:
+            found.add(d + 1)  # the next line is weighed on its own terms (clause marks count there)
+        return found
+
+    def scored(self, d: int) -> list[tuple[int, int]]:
+        """(line, join score) of every line that may continue line d, in line order."""
+        min_join = rule("join", "F2-split-paragraph")["min_score"]
+        min_link = rule("order")["min_link_score"]
+        out = []
+        for f in sorted(self.candidates(d)):
+            if f == d:
+                continue
+            adjacent = f == d + 1
+            score = join_score(self.stats, self.texts[d], self.texts[f], adjacent)
+            if score >= (min_join if adjacent else min_link):
+                out.append((f, score))
+        return out
 
 
 def creates_cycle(links: dict[int, int], d: int, f: int) -> bool:
