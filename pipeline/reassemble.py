@@ -148,12 +148,18 @@ def occurs(stats: Stats, s: str) -> bool:
 
 
 def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
-    """Length of the longest string across the cut (end of a + start of b) found elsewhere."""
-    best = 0
+    """Length of the longest string across the cut (end of a + start of b) found elsewhere.
+
+    What b[:j] can follow a[-i:] with shrinks as i grows (a longer string occurs only where
+    its parts do), so one pass down from the longest j finds every i's best.
+    """
+    best, j = 0, min(len(b), longest)
     for i in range(1, min(len(a), longest) + 1):
-        for j in range(1, min(len(b), longest) + 1):
-            if i + j > best and occurs(stats, a[-i:] + b[:j]):
-                best = i + j
+        while j >= 1 and not occurs(stats, a[-i:] + b[:j]):
+            j -= 1
+        if j == 0:
+            break
+        best = max(best, i + j)
     return best
 
 
