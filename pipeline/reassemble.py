@@ -22,8 +22,8 @@ from .model import Recorder, StageResult, add_flag
 from .outline import outline_marker
 
 STAGE = "reassemble"
-RULE_FILES = ("reassemble.toml",)
-EXTRA_MODULES = ("outline",)
+RULE_FILES = ("reassemble.toml", "reorder.toml")
+EXTRA_MODULES = ("outline", "reorder")
 
 TERMINAL = "。！？；：!?;:…"
 CLOSERS = "”’）)」』》】"
