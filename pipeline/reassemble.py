@@ -17,13 +17,13 @@ from typing import Any
 
 import regex
 
-from . import rules
+from . import reorder, rules  # reorder reads this module's line predicates at call time
 from .model import Recorder, StageResult, add_flag
 from .outline import outline_marker
 
 STAGE = "reassemble"
-RULE_FILES = ("reassemble.toml",)
-EXTRA_MODULES = ("outline",)
+RULE_FILES = ("reassemble.toml", "reorder.toml")
+EXTRA_MODULES = ("outline", "reorder")
 
 TERMINAL = "。！？；：!?;:…"
 CLOSERS = "”’）)」』》】"
@@ -103,13 +103,16 @@ def is_glossary_heading(s: str) -> bool:
 
 def front_end(lines: list[Line]) -> int:
     """Index of the first body line: after the title, byline and the address (各位代表：)."""
-    for i, line in enumerate(lines):
-        if ADDRESS.match(line.text) and len(line.text) <= 8:
+    return front_end_of([line.text for line in lines])
+
+
+def front_end_of(texts: list[str]) -> int:
+    for i, text in enumerate(texts):
+        if ADDRESS.match(text) and len(text) <= 8:
             return i + 1
-        if i > 0 and (outline_marker(line.text) or not is_heading_like(line.text)
-                      or is_glossary_heading(line.text)):
+        if i > 0 and (outline_marker(text) or not is_heading_like(text) or is_glossary_heading(text)):
             return i
-    return len(lines)
+    return len(texts)
 
 
 # --- document statistics: does a cut look like it splits one sentence? --------
@@ -120,6 +123,7 @@ class Stats:
     count: Counter[str]
     final: Counter[str]
     initial: Counter[str]
+    at: dict[str, list[int]]  # every two characters of the text -> where they occur
 
 
 def document_stats(text: str) -> Stats:
@@ -127,22 +131,42 @@ def document_stats(text: str) -> Stats:
     final: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(.)[。！？；]", text))
     initial: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(?:^|[。！？；])(.)", text,
                                                                       flags=regex.M))
-    return Stats(text, count, final, initial)
+    at: dict[str, list[int]] = {}
+    for i in range(len(text) - 1):
+        at.setdefault(text[i:i + 2], []).append(i)
+    return Stats(text, count, final, initial, at)
 
 
-def spanning_match(text: str, a: str, b: str, longest: int = 6) -> int:
-    """Length of the longest string across the cut (end of a + start of b) found elsewhere."""
-    best = 0
+def occurs(stats: Stats, s: str) -> bool:
+    """s (two characters or more) occurs in the text: looked up where its rarest pair occurs
+    (a plain search when even that pair is everywhere)."""
+    k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
+    where = stats.at.get(s[k:k + 2], ())
+    if len(where) > 64:
+        return s in stats.text
+    return any(stats.text.startswith(s, p - k) for p in where if p >= k)
+
+
+def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
+    """Length of the longest string across the cut (end of a + start of b) found elsewhere.
+
+    What b[:j] can follow a[-i:] with shrinks as i grows (a longer string occurs only where
+    its parts do), so one pass down from the longest j finds every i's best.
+    """
+    best, j = 0, min(len(b), longest)
     for i in range(1, min(len(a), longest) + 1):
-        for j in range(1, min(len(b), longest) + 1):
-            if i + j > best and a[-i:] + b[:j] in text:
-                best = i + j
+        while j >= 1 and not occurs(stats, a[-i:] + b[:j]):
+            j -= 1
+        if j == 0:
+            break
+        best = max(best, i + j)
     return best
 
 
 def bigram_affinity(stats: Stats, x: str, y: str) -> float:
     """How much more often y follows x in this document than chance would have it."""
-    pair = stats.text.count(x + y)
+    # str.count counts without overlaps: it differs from the index only for a doubled character
+    pair = stats.text.count(x + y) if x == y else len(stats.at.get(x + y, ()))
     if pair < 2:  # one sighting is chance
         return 0.0
     return pair * len(stats.text) / max(1, stats.count[x] * stats.count[y])
@@ -160,7 +184,7 @@ def join_score(stats: Stats, a: str, b: str, adjacent: bool = True) -> int:
     if adjacent and (b[0] in CONTINUATION_START or a[-1] in cfg["open_end"]):
         return 10
     score = 0
-    span = spanning_match(stats.text, a, b)
+    span = spanning_match(stats, a, b)
     if span >= 3 or span == 2 and bigram_affinity(stats, a[-1], b[0]) >= cfg["min_affinity"]:
         score += 2 * (span - 1) + 1
     if a[-1] in cfg["no_final"]:
@@ -251,11 +275,15 @@ def apply_order(rec: Recorder, lines: list[Line], order: list[int], rule_id: str
 
 def glossary_block(lines: list[Line]) -> tuple[int, int] | None:
     """(start, end) of a glossary heading with its entries, if one is found."""
+    return glossary_span([line.text for line in lines])
+
+
+def glossary_span(texts: list[str]) -> tuple[int, int] | None:
     cfg = rule("glossary")
-    for i, line in enumerate(lines):
-        if is_glossary_heading(line.text):
+    for i, text in enumerate(texts):
+        if is_glossary_heading(text):
             j = i + 1
-            while j < len(lines) and regex.match(cfg["entry"], lines[j].text):
+            while j < len(texts) and regex.match(cfg["entry"], texts[j]):
                 j += 1
             return (i, j) if j > i + 1 else None
     return None
@@ -281,9 +309,13 @@ def move_glossary(rec: Recorder) -> None:
 
 def body_range(lines: list[Line]) -> tuple[int, int]:
     """[start, end) of the report body: after the front lines, before a glossary."""
-    start = front_end(lines)
-    block = glossary_block(lines)
-    end = block[0] if block and block[0] >= start else len(lines)
+    return body_range_of([line.text for line in lines])
+
+
+def body_range_of(texts: list[str]) -> tuple[int, int]:
+    start = front_end_of(texts)
+    block = glossary_span(texts)
+    end = block[0] if block and block[0] >= start else len(texts)
     return start, end
 
 
@@ -291,38 +323,114 @@ def find_links(texts: list[str], start: int, end: int, stats: Stats,
                meta: dict[str, Any]) -> dict[int, int]:
     """Continuation links: dangling paragraph index -> index of the line that continues it."""
     min_join = rule("join", "F2-split-paragraph")["min_score"]
-    min_link = rule("order")["min_link_score"]
     dangling = [i for i in range(start, end) if is_dangling(texts[i])]
     free = [j for j in range(start, end) if can_continue(texts[j]) and not is_heading_like(texts[j])
             and (j == start or is_dangling(texts[j - 1]) or ADDRESS.match(texts[j - 1]))]
+    free_set = set(free)
+    partners = LinkIndex(texts, free, stats)
     candidates = []
     for d in dangling:
-        for f in free:
-            if f == d:
-                continue
+        for f, score in partners.scored(d):
             adjacent = f == d + 1
-            score = join_score(stats, texts[d], texts[f], adjacent)
-            if score >= (min_join if adjacent else min_link):
-                candidates.append((score + (3 if adjacent else 0), adjacent, d, f))
-        if d + 1 < end and d + 1 not in free and can_continue(texts[d + 1]):
+            candidates.append((score + (3 if adjacent else 0), adjacent, d, f))
+        if d + 1 < end and d + 1 not in free_set and can_continue(texts[d + 1]):
             score = join_score(stats, texts[d], texts[d + 1])
             if score >= min_join:
                 candidates.append((score + 3, True, d, d + 1))
+    candidates.sort(reverse=True)
     links: dict[int, int] = {}
     taken: set[int] = set()
+    paths = Paths()
     changed = True
     while changed:  # a jump is allowed once the next line is known not to continue d
         changed = False
-        for _, adjacent, d, f in sorted(candidates, reverse=True):
-            if d in links or f in taken or creates_cycle(links, d, f):
+        for _, adjacent, d, f in candidates:
+            if d in links or f in taken or paths.closes_loop(d, f):
                 continue
             if not adjacent and d + 1 < end and can_continue(texts[d + 1]) and d + 1 not in taken:
                 continue
             links[d] = f
             taken.add(f)
+            paths.join(d, f)
             changed = True
     link_by_elimination(texts, dangling, free, links, taken, end, meta)
     return links
+
+
+class Paths:
+    """The chains the links form (each line has at most one link out and one in): a link
+    d -> f closes a loop when f starts the chain d ends. Constant time per link."""
+
+    def __init__(self) -> None:
+        self.start_of: dict[int, int] = {}  # chain end -> its start
+        self.end_of: dict[int, int] = {}    # chain start -> its end
+
+    def closes_loop(self, d: int, f: int) -> bool:
+        return self.start_of.get(d, d) == f
+
+    def join(self, d: int, f: int) -> None:
+        head, tail = self.start_of.pop(d, d), self.end_of.pop(f, f)
+        self.end_of.pop(head, None)
+        self.start_of.pop(tail, None)
+        self.end_of[head], self.start_of[tail] = tail, head
+
+
+class LinkIndex:
+    """Lines that may continue a dangling line, found through the text's n-grams, not by trying all.
+
+    join_score (not adjacent) reaches min_link_score only with a string across the cut
+    found elsewhere, unless the line ends on a no_final character: the string's first
+    pair, triple or its last triple is looked up where the text has it.
+    """
+
+    def __init__(self, texts: list[str], free: list[int], stats: Stats) -> None:
+        self.texts, self.free, self.stats = texts, free, stats
+        self.free_set = set(free)
+        self.seen: dict[tuple[str, int], set[str]] = {}
+        self.by_first: dict[str, list[int]] = {}
+        self.by_two: dict[str, list[int]] = {}
+        for f in free:
+            self.by_first.setdefault(texts[f][:1], []).append(f)
+            self.by_two.setdefault(texts[f][:2], []).append(f)
+        self.after: dict[str, set[str]] = {}
+        for pair in stats.at:
+            self.after.setdefault(pair[0], set()).add(pair[1])
+
+    def following(self, s: str, n: int) -> set[str]:
+        """The n characters that follow s wherever the text has it (s of one or two characters)."""
+        if (s, n) not in self.seen:
+            text, at = self.stats.text, self.stats.at
+            starts = at.get(s, ()) if len(s) == 2 else (p for y in self.after.get(s, ()) for p in at[s + y])
+            self.seen[s, n] = {text[p + len(s):p + len(s) + n] for p in starts}
+        return self.seen[s, n]
+
+    def candidates(self, d: int) -> set[int]:
+        a = self.texts[d]
+        cfg = rule("join", "F2-split-paragraph")
+        if a[-1] in cfg["no_final"] or rule("order")["min_link_score"] <= 1:
+            return set(self.free)
+        found = {f for y in self.after.get(a[-1], ()) if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"]
+                 for f in self.by_first.get(y, ())}
+        if len(a) >= 2:
+            found.update(f for y in self.following(a[-2:], 1) for f in self.by_first.get(y, ()))
+        found.update(f for yz in self.following(a[-1], 2) for f in self.by_two.get(yz, ()))
+        if d + 1 in self.free_set:
+            found.add(d + 1)  # the next line is weighed on its own terms (clause marks count there)
+        return found
+
+    def scored(self, d: int) -> list[tuple[int, int]]:
+        """(line, join score) of every line that may continue line d, in line order."""
+        min_join = rule("join", "F2-split-paragraph")["min_score"]
+        min_link = rule("order")["min_link_score"]
+        out = []
+        for f in sorted(self.candidates(d)):
+            if f == d:
+                continue
+            adjacent = f == d + 1
+            score = join_score(self.stats, self.texts[d], self.texts[f], adjacent)
+            if score >= (min_join if adjacent else min_link):
+                out.append((f, score))
+        return out
 
 
 def creates_cycle(links: dict[int, int], d: int, f: int) -> bool:
@@ -448,26 +556,57 @@ def order_chains(texts: list[str], chains: list[list[int]], meta: dict[str, Any]
     return [chain for _, _, chain in sorted(keyed)]
 
 
-def restore_order(rec: Recorder, meta: dict[str, Any]) -> dict[int, int]:
-    """Reorder out-of-sequence fragments; returns the links by line position in the reordered text."""
-    lines = split_lines(rec.text)
-    texts = [line.text for line in lines]
-    start, end = body_range(lines)
-    links = find_links(texts, start, end, document_stats(rec.text), meta)
+def linked_order(texts: list[str], stats: Stats, meta: dict[str, Any]) -> tuple[list[int], dict[int, int]]:
+    """Order from continuation links and section numbers (a page cut at a few places).
+
+    Returns the order of the lines and the lines (by index) a link says the next one continues.
+    """
+    start, end = body_range_of(texts)
+    links = find_links(texts, start, end, stats, meta)
     sections = outline_cuts(texts, start, end)
     if all(f == d + 1 for d, f in links.items()) and not sections:
-        return links
+        return list(range(len(texts))), links
     chains = order_chains(texts, chain_chunks(chunks_of(
         start, end, links, sections, {i for i in range(start, end) if outline_marker(texts[i])}), links), meta)
-    order = [*range(start), *(i for chain in chains for i in chain), *range(end, len(lines))]
-    apply_order(rec, lines, order, rule("order")["id"])
-    position = {old: new for new, old in enumerate(order)}
-    return {position[d]: position[f] for d, f in links.items()}
+    return [*range(start), *(i for chain in chains for i in chain), *range(end, len(texts))], links
+
+
+def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
+    """Reorder out-of-sequence fragments; returns the lines (by position after the move) to join.
+
+    The links and section numbers settle a page cut at a few places. The whole-report
+    search over the fragments (pipeline/reorder.py) replaces their order only when it
+    has fewer faults no uncut report shows and scores higher on all the evidence.
+    """
+    lines = split_lines(rec.text)
+    texts = [line.text for line in lines]
+    stats = document_stats(rec.text)
+    own_meta: dict[str, Any] = {}
+    order, links = linked_order(texts, stats, own_meta)
+    faults = reorder.sure_faults(texts, order)
+    plan = reorder.plan_fragments(texts, stats) if faults else None  # it could only lose to `order`
+    if plan is not None and reorder.sure_faults(texts, plan.lines) < faults \
+            and reorder.better_order(texts, stats, plan.lines, order):
+        order, links = plan.lines, plan.joins
+        own_meta = {"flags": plan.flags}
+    for flag in own_meta.get("flags", []):
+        add_flag(meta, flag)
+    if order != sorted(order):
+        apply_order(rec, lines, order, rule("order")["id"])
+    position = {line: pos for pos, line in enumerate(order)}
+    return {position[d] for d, f in links.items() if position[f] == position[d] + 1} | cut_joins(texts, order)
+
+
+def cut_joins(texts: list[str], order: list[int]) -> set[int]:
+    """Positions where the order brings a line left open next to one that may go on with it:
+    the cut the move mends (the lines were not printed together)."""
+    return {k for k, (a, b) in enumerate(zip(order, order[1:], strict=False))
+            if b != a + 1 and is_dangling(texts[a]) and can_continue(texts[b]) and not is_heading_like(texts[b])}
 
 
 # --- F2: joins ------------------------------------------------------------------------
 
-def plan_joins(texts: list[str], start: int, linked: dict[int, int], stats: Stats) -> dict[int, str]:
+def plan_joins(texts: list[str], start: int, linked: set[int], stats: Stats) -> dict[int, str]:
     """Line index -> rule id for every line to be joined with the next one."""
     join_cfg = rule("join", "F2-split-paragraph")
     byline = rule("join", "F2-byline-wrap")
@@ -482,7 +621,7 @@ def plan_joins(texts: list[str], start: int, linked: dict[int, int], stats: Stat
     for i in range(first, len(texts) - 1):
         b = texts[i + 1]
         if not ends_sentence(current) and can_continue(b) and (
-                piece_open or linked.get(i) == i + 1
+                piece_open or i in linked
                 or (is_dangling(current) or "，" in current) and is_piece(b)
                 or is_dangling(current) and join_score(stats, current, b) >= join_cfg["min_score"]):
             joins[i] = join_cfg["id"]
@@ -493,7 +632,7 @@ def plan_joins(texts: list[str], start: int, linked: dict[int, int], stats: Stat
     return joins
 
 
-def join_lines(rec: Recorder, linked: dict[int, int], meta: dict[str, Any]) -> None:
+def join_lines(rec: Recorder, linked: set[int], meta: dict[str, Any]) -> None:
     lines = split_lines(rec.text)
     texts = [line.text for line in lines]
     start, end = body_range(lines)

@@ -1,0 +1,468 @@
+"""Reading order of a report printed across columns and pages (used by reassemble, F1).
+
+A newspaper cuts the report wherever a column ends: mid-paragraph, mid-sentence,
+mid-word, and prints the pieces on other pages. The text comes to us as those
+fragments in print order. We find the candidate cuts (`fragment_bounds`), score
+every junction of two fragments with evidence any report carries (the cut itself:
+a line left open wants a continuation, characters across the cut form a word or a
+number; the outline numbering; the opening and closing of a report; print
+adjacency) and search the order with the best total, exactly for few fragments
+and with a bounded beam for more. The printed order is kept unless another
+beats it, and its runner-up, by a decisive margin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import regex
+
+from . import reassemble as ra
+from . import rules
+from .outline import outline_marker
+
+State = tuple[tuple[int, int], ...]  # the outline path so far: ((level, number), ...)
+
+
+@cache
+def rule(rule_id: str) -> dict[str, Any]:
+    """One entry of reorder.toml by id."""
+    data = rules.load("reorder.toml")
+    return next(e for entries in data.values() for e in entries if e["id"] == rule_id)
+
+
+@cache
+def word_freqs() -> tuple[dict[str, float], float]:
+    """Log frequencies of the words of jieba's dictionary (the word list the package ships),
+    and the log frequency given to a character it does not list."""
+    text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
+    counts = {}
+    for line in text.splitlines():
+        parts = line.split(" ")
+        if len(parts) >= 2 and len(parts[0]) <= MAX_WORD:
+            counts[parts[0]] = int(parts[1])
+    total = math.log(sum(counts.values()))
+    return {w: math.log(c) - total for w, c in counts.items() if c > 0}, -total
+
+
+MAX_WORD = 6
+
+
+def segment_score(s: str) -> float:
+    """Log probability of the best segmentation of s into dictionary words (unigram model)."""
+    logp, unknown = word_freqs()
+    best = [0.0] + [-math.inf] * len(s)
+    for i in range(len(s)):
+        for j in range(i + 1, min(len(s), i + MAX_WORD) + 1):
+            w = s[i:j]
+            p = logp.get(w, unknown if j == i + 1 else None)
+            if p is not None and best[i] + p > best[j]:
+                best[j] = best[i] + p
+    return best[-1]
+
+
+def word_across(a: str, b: str) -> float:
+    """How much likelier the characters either side of the cut read as words running across it
+    than as words ending at it (0: the cut falls between words)."""
+    left, right = a[-4:], b[:4]
+    return max(0.0, segment_score(left + right) - segment_score(left) - segment_score(right))
+
+
+# --- evidence at a cut ----------------------------------------------------------------
+
+def number_across(a: str, b: str) -> bool:
+    """Digits on both sides of the cut, or a number followed by its unit (2|0|25年, 3|.5%)."""
+    return bool(a) and bool(b) and a[-1].isdigit() and (b[0].isdigit() or b[0] in rule("R2-cut-words")["units"])
+
+
+def shared_strings(stats: ra.Stats, a: str, b: str) -> float:
+    """How often the report prints the strings that run across the cut elsewhere (log counts)."""
+    total = 0.0
+    for i, j in ((1, 1), (2, 1), (1, 2), (2, 2), (3, 1), (1, 3)):
+        if len(a) >= i and len(b) >= j:
+            s = a[-i:] + b[:j]
+            total += math.log1p(sum(1 for p in stats.at.get(s[:2], ()) if stats.text.startswith(s, p)))
+    return total
+
+
+def cut_evidence(stats: ra.Stats, a: str, b: str) -> float:
+    """How strongly b reads as the rest of the sentence a leaves open."""
+    cfg = rule("R2-cut-words")
+    score = cfg["word"] * min(cfg["word_cap"], word_across(a, b)) + cfg["shared"] * shared_strings(stats, a, b)
+    if number_across(a, b):
+        score += cfg["number"]
+    if b[:1] and b[0] in ra.CONTINUATION_START:
+        score += cfg["open_start"]
+    return score
+
+
+def opens_mid_sentence(s: str) -> bool:
+    return bool(s) and s[0] in ra.CONTINUATION_START
+
+
+def junction(stats: ra.Stats, a: str, b: str) -> tuple[float, bool]:
+    """(score, joined) for fragment end line a followed by fragment start line b."""
+    cfg = rule("R2-cut-words")
+    if ra.is_dangling(a):
+        if not ra.can_continue(b) or ra.is_heading_like(b):
+            return cfg["dangling_heading"], False
+        return cfg["open_continues"] + cut_evidence(stats, a, b), True
+    if opens_mid_sentence(b):  # after a finished sentence, impossible; after a short piece, its rest
+        return (cfg["closed_open"], False) if ra.ends_sentence(a) else (cut_evidence(stats, a, b), True)
+    return 0.0, False
+
+
+# --- the outline as a sequence ----------------------------------------------------------
+
+RESET = (0, 0)  # a glossary heading: numbers start from 1 again, no section of the report follows
+APPENDIX = (0, 1)  # an appendix heading: numbers start from 1 again
+
+
+def line_marker(s: str) -> tuple[int, int] | None:
+    """The outline marker of a line, RESET for a glossary or appendix heading."""
+    if ra.is_glossary_heading(s):
+        return RESET
+    return APPENDIX if regex.match(rule("R3-outline")["appendix"], s) else outline_marker(s)
+
+
+def follow(state: State, marker: tuple[int, int]) -> tuple[State, bool]:
+    """The outline path after `marker`, and whether the marker follows the path."""
+    if marker == RESET:
+        return (RESET,), RESET not in state
+    if marker == APPENDIX:
+        return (), True
+    level, number = marker
+    parents = tuple(p for p in state if p[0] < level)
+    same = next((p[1] for p in state if p[0] == level), None)
+    ok = number == 1 if same is None else number == same + 1
+    return (*parents, marker), ok and (level > 2 or RESET not in state)  # no sections in the glossary
+
+
+def outline_walk(markers: list[tuple[int, int]], state: State) -> tuple[float, State]:
+    """(penalty, final path) of a fragment's markers read from path `state`."""
+    broken = rule("R3-outline")["broken"]
+    penalty = 0.0
+    for marker in markers:
+        state, ok = follow(state, marker)
+        if not ok:
+            penalty += broken[min(marker[0], len(broken)) - 1]
+    return penalty, state
+
+
+# --- fragments -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fragment:
+    """Lines [start, end) printed together, with what the search needs to know of them."""
+
+    start: int
+    end: int
+    markers: tuple[tuple[int, int], ...]
+    opening: bool   # holds the title, byline or address
+    glossary: bool  # holds the glossary heading
+    closing: bool   # ends with the closing line
+
+
+def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
+    """Line indices a fragment must start at: the first body line and the glossary heading, after
+    a line left open before a heading or marker, at a line opening with a clause mark after a
+    finished sentence, after the closing line."""
+    closing = rule("R4-ends")["closing"]
+    cuts = {ra.front_end_of(texts), *(ra.glossary_span(texts) or ())} - {start, end}
+    return cuts | {i for i in range(start + 1, end) if must_cut(texts[i - 1], texts[i], closing)}
+
+
+def opens_report(s: str) -> bool:
+    """The title (a short line ending 工作报告) or the address (各位代表：) of the report."""
+    ends = rule("R4-ends")
+    return bool(regex.search(ends["address"], s)) or ra.is_heading_like(s) and bool(regex.search(ends["title"], s))
+
+
+def must_cut(a: str, b: str, closing: str) -> bool:
+    """Line b cannot be printed after line a in one piece of the report."""
+    if opens_report(b):
+        return True
+    if ra.is_dangling(a):
+        return not ra.can_continue(b) or ra.is_heading_like(b)
+    return (ra.is_glossary_heading(b) or ra.ends_sentence(a) and opens_mid_sentence(b)
+            or bool(regex.search(closing, a)))
+
+
+def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
+    """Marker lines that do not follow the outline printed before them (after a finished line)."""
+    state: State = ()
+    cuts = set()
+    for i in range(start, end):
+        marker = line_marker(texts[i])
+        if marker:
+            state, ok = follow(state, marker)
+            if not ok and marker[0] <= 2 and i > start and not ra.is_dangling(texts[i - 1]):
+                cuts.add(i)
+    return cuts
+
+
+def sure_faults(texts: list[str], order: list[int]) -> int:
+    """What no uncut report shows, lines read in `order`: section markers (一、, （一）) out of
+    sequence, a clause mark opening a line after a finished sentence, the title or address
+    after report text. (A line left open before a heading is not one: sites drop the final
+    punctuation of paragraphs, and print PM|2.5 on two lines.)"""
+    state: State = ()
+    faults, body_seen = 0, False
+    for k, i in enumerate(order):
+        marker = line_marker(texts[i])
+        if marker:
+            state, ok = follow(state, marker)
+            faults += not ok and marker[0] in (1, 2)
+        faults += k > 0 and ra.ends_sentence(texts[order[k - 1]]) and opens_mid_sentence(texts[i])
+        faults += opens_report(texts[i]) and body_seen
+        body_seen = body_seen or not opens_report(texts[i]) and not ra.is_heading_like(texts[i])
+    return faults
+
+
+def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats) -> set[int]:
+    """Lines after a line left open that the join evidence does not tie to it."""
+    need = rule("R1-fragments")["min_adjacent"]
+    return {i for i in range(start + 1, end)
+            if ra.is_dangling(texts[i - 1]) and ra.can_continue(texts[i]) and not ra.is_heading_like(texts[i])
+            and ra.join_score(stats, texts[i - 1], texts[i]) < need}
+
+
+def continuation_cuts(texts: list[str], bounds: list[int], end: int) -> set[int]:
+    """The first marker line of each fragment that may open mid-sentence.
+
+    The rest of a paragraph printed on another page may be followed there by any
+    other part of the report: its next heading is where that part may start.
+    """
+    cuts = set()
+    for a, b in zip(bounds, [*bounds[1:], end], strict=True):
+        if a > 0 and outline_marker(texts[a]) is None and ra.can_continue(texts[a]) \
+                and not ra.is_heading_like(texts[a]):
+            cuts.update(next(([i] for i in range(a + 1, b) if outline_marker(texts[i])), []))
+    return cuts
+
+
+def orphan_cuts(texts: list[str], bounds: list[int], end: int, stats: ra.Stats) -> set[int]:
+    """Where the rest of a sentence left open was printed after a finished line, inside a fragment.
+
+    For each fragment ending mid-sentence, the line (after a finished one) that the cut
+    evidence ties to it best, when it ties it better than any fragment start does.
+    """
+    need = rule("R1-fragments")["min_orphan"]
+    starts = set(bounds)
+    inner = [j for j in range(1, end) if j not in starts and not ra.is_dangling(texts[j - 1])
+             and ra.can_continue(texts[j]) and not ra.is_heading_like(texts[j]) and outline_marker(texts[j]) is None]
+    cuts = set()
+    for b in [*bounds[1:], end]:
+        a = texts[b - 1]
+        if not ra.is_dangling(a) or not inner:
+            continue
+        best = max(inner, key=lambda j: cut_evidence(stats, a, texts[j]))
+        score = cut_evidence(stats, a, texts[best])
+        if score >= need and all(cut_evidence(stats, a, texts[k]) < score for k in starts if k != b):
+            cuts.add(best)
+    return cuts
+
+
+def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> list[int]:
+    """Start lines of the fragments of texts[start:end] (the first is `start`)."""
+    limit = rule("R1-fragments")["max_fragments"]
+    cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end)
+    if len(cuts) < limit:
+        loose = loose_cuts(texts, start, end, stats)
+        if len(cuts | loose) < limit:
+            cuts |= loose
+    bounds = sorted({start} | cuts)
+    bounds = sorted({*bounds, *orphan_cuts(texts, bounds, end, stats)})
+    more = continuation_cuts(texts, bounds, end)
+    return sorted({*bounds, *more}) if len(bounds) + len(more) <= limit else bounds
+
+
+def make_fragments(texts: list[str], bounds: list[int], end: int) -> list[Fragment]:
+    ends = rule("R4-ends")
+    frags = []
+    for a, b in zip(bounds, [*bounds[1:], end], strict=True):
+        lines = texts[a:b]
+        frags.append(Fragment(
+            a, b, tuple(m for m in map(line_marker, lines) if m),
+            any(opens_report(t) for t in lines[:ends["address_lines"]]),
+            any(ra.is_glossary_heading(t) for t in lines),
+            bool(regex.search(ends["closing"], lines[-1]))))
+    return frags
+
+
+# --- the search --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    """The order chosen (fragment indices) and what the record and the flags need of it."""
+
+    order: list[int]
+    moved: bool       # the order is not the printed one
+    uncertain: bool   # another order scores almost as well, or a better one is not decisive
+    joins: set[int]   # fragments whose last line the next fragment's first line continues
+    weak_joins: bool  # a join made only because the order put a line left open there
+
+
+Step = Callable[[int | None, State, int, int], tuple[float, State]]
+Pairs = dict[tuple[int, int], tuple[float, bool]]
+
+
+def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[Step, Pairs]:
+    """The score of each step of an order of the fragments, and the junction of every pair."""
+    cfg, ends = rule("R2-cut-words"), rule("R4-ends")
+    n = len(frags)
+    pair = {(x, y): junction(stats, texts[frags[x].end - 1], texts[frags[y].start])
+            for x in range(n) for y in range(n) if x != y}
+
+    def step(last: int | None, state: State, y: int, placed: int) -> tuple[float, State]:
+        """Score of putting fragment y next (after `last`, `placed` fragments in)."""
+        f = frags[y]
+        score, state = outline_walk(list(f.markers), state)
+        if last is not None:
+            score += pair[last, y][0] + (cfg["printed_next"] if y == last + 1 else 0.0)
+            if frags[last].closing and not f.glossary:
+                score += ends["after_closing"]
+        elif opens_mid_sentence(texts[f.start]):
+            score += cfg["closed_open"]
+        if f.opening and last is not None and not frags[last].opening:
+            score += ends["misplaced"]
+        if placed == n - 1 and ra.is_dangling(texts[f.end - 1]):
+            score += cfg["dangling_last"]
+        return score, state
+
+    return step, pair
+
+
+def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:
+    """Best order of the fragments under the evidence; exact for few, beam-bounded for many."""
+    cfg = rule("R2-cut-words")
+    n = len(frags)
+    step, pair = scorer(texts, frags, stats)
+    width = None if n <= rule("R1-fragments")["exact_fragments"] else rule("R1-fragments")["beam"]
+    found, best, runner = search(n, step, width)
+    printed = list(range(n))
+    printed_score = path_score(printed, step)
+    # the outline path carried by the search is the best way's only, and a beam may miss:
+    # mend the order found (and, past the exact size, the printed one) by moving runs
+    for start in (found, printed) if width is not None else (found,):
+        order, score = improve(start, path_score(start, step), step)
+        if score > best:
+            found, best = order, score
+    decisive = cfg["decisive"]
+    if found == printed or best < printed_score + decisive:
+        return Plan(printed, False, best > printed_score, set(), False)
+    joins = {x for x, y in zip(found, found[1:], strict=False) if pair[x, y][1]}
+    weak = any(pair[x, y][0] <= cfg["open_continues"] for x, y in zip(found, found[1:], strict=False) if x in joins)
+    return Plan(found, True, best < runner + decisive, joins, weak)
+
+
+def better_order(texts: list[str], stats: ra.Stats, order: list[int], other: list[int]) -> bool:
+    """`order` of the lines scores higher than `other` (both read as orders of the same fragments)."""
+    starts = {0}
+    for o in (order, other):
+        starts |= {o[0]} | {y for x, y in zip(o, o[1:], strict=False) if y != x + 1}
+        starts |= {x + 1 for x, y in zip(o, o[1:], strict=False) if y != x + 1 and x + 1 < len(texts)}
+    bounds = sorted(starts)
+    frags = make_fragments(texts, bounds, len(texts))
+    index = {b: k for k, b in enumerate(bounds)}
+    step, _ = scorer(texts, frags, stats)
+
+    def score(o: list[int]) -> float:
+        return path_score([index[i] for i in o if i in index], step)
+
+    return score(order) > score(other)
+
+
+def path_score(order: list[int], step: Step) -> float:
+    total, state, last = 0.0, (), None
+    for k, y in enumerate(order):
+        s, state = step(last, state, y, k)
+        total, last = total + s, y
+    return total
+
+
+def improve(order: list[int], score: float, step: Step) -> tuple[list[int], float]:
+    """Hill-climb: move any run of fragments anywhere else while that raises the score
+    (at most `improve_budget` orders weighed: the cost stays bounded on any input)."""
+    budget = rule("R1-fragments")["improve_budget"]
+    better = True
+    while better and budget > 0:
+        better = False
+        for i in range(len(order)):
+            for j in range(i + 1, len(order) + 1):
+                rest = order[:i] + order[j:]
+                for k in range(len(rest) + 1):
+                    if k == i:
+                        continue
+                    candidate = rest[:k] + order[i:j] + rest[k:]
+                    s = path_score(candidate, step)
+                    budget -= 1
+                    if s > score:
+                        order, score, better = candidate, s, True
+                        break
+                if better:
+                    break
+            if better:
+                break
+    return order, score
+
+
+def search(n: int, step: Step, width: int | None) -> tuple[list[int], float, float]:
+    """(best order, its score, the best score of another order) over all orders of n fragments.
+
+    Dynamic programming over (set placed, last fragment), the outline path of the best
+    way in carried along; `width` keeps only that many best partial orders per length.
+    """
+    layer: dict[tuple[int, int], tuple[float, State, tuple[int, ...]]] = {}
+    for y in range(n):
+        s, st = step(None, (), y, 0)
+        layer[1 << y, y] = (s, st, (y,))
+    for placed in range(1, n):
+        nxt: dict[tuple[int, int], tuple[float, State, tuple[int, ...]]] = {}
+        for (mask, last), (score, state, path) in layer.items():
+            for y in range(n):
+                if mask >> y & 1:
+                    continue
+                s, st = step(last, state, y, placed)
+                key = (mask | 1 << y, y)
+                if key not in nxt or nxt[key][0] < score + s:
+                    nxt[key] = (score + s, st, (*path, y))
+        if width is not None and len(nxt) > width:
+            nxt = dict(sorted(nxt.items(), key=lambda kv: -kv[1][0])[:width])
+        layer = nxt
+    finals = sorted(layer.values(), key=lambda v: -v[0])
+    best = finals[0]
+    runner = finals[1][0] if len(finals) > 1 else float("-inf")
+    return list(best[2]), best[0], runner
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """A plan in lines: the order of the lines, the joins (line -> the line that finishes it), flags."""
+
+    lines: list[int]
+    joins: dict[int, int]
+    flags: list[str]
+
+
+def plan_fragments(texts: list[str], stats: ra.Stats) -> LinePlan | None:
+    """The whole-report order of the fragments of `texts`, None when there is nothing to move."""
+    if len(texts) < 2:
+        return None
+    bounds = fragment_bounds(texts, 0, len(texts), stats)
+    if len(bounds) < 2:
+        return None
+    frags = make_fragments(texts, bounds, len(texts))
+    plan = plan_order(texts, frags, stats)
+    if not plan.moved:
+        return None
+    lines = [i for k in plan.order for i in range(frags[k].start, frags[k].end)]
+    nxt = dict(zip(plan.order, plan.order[1:], strict=False))
+    joins = {frags[k].end - 1: frags[nxt[k]].start for k in plan.joins}
+    flags = [*(["uncertain-order"] if plan.uncertain else []), *(["uncertain-join"] if plan.weak_joins else [])]
+    return LinePlan(lines, joins, flags)
