@@ -24,9 +24,11 @@ for the report's body, so it sees one copy.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate, groupby
 from typing import Any
 
 import regex
@@ -209,10 +211,9 @@ class Judge:
 
     def __init__(self, st: Stream, covered: list[bool], prose_line: list[bool]) -> None:
         self.st, self.covered, self.prose_line = st, covered, prose_line
-        self.own_prose = [0] * (len(st.chars) + 1)  # prefix sums of uncovered prose characters
-        for p in range(len(st.chars)):
-            own = not covered[p] and prose_line[st.line_of[p]]
-            self.own_prose[p + 1] = self.own_prose[p] + own
+        # prefix sums of uncovered prose characters (own: on a prose line and not covered; in C, not per character)
+        own = map(operator.gt, map(prose_line.__getitem__, st.line_of), covered)
+        self.own_prose = list(accumulate(own, operator.add, initial=0))
 
     def at_line_end(self, p: int) -> bool:
         return p + 1 >= len(self.st.chars) or self.st.line_of[p + 1] != self.st.line_of[p]
@@ -302,12 +303,10 @@ def drop_spans(text: str, st: Stream, drop: list[bool], rule_id: str,
     (`min_copy_chars`) is a copy whatever it starts and ends on.
     """
     lines = line_spans(text)
-    by_line: dict[int, list[int]] = {}
-    for p, line in enumerate(st.line_of):
-        by_line.setdefault(line, []).append(p)
     spans: list[tuple[int, int, str, str]] = []
-    for index, stream_positions in sorted(by_line.items()):
-        lo, hi = stream_positions[0], stream_positions[-1] + 1
+    hi = 0
+    for index, on_line in groupby(st.line_of):  # line_of never decreases: each line's positions are one range
+        lo, hi = hi, hi + len(list(on_line))
         dropped = sum(drop[lo:hi])
         if not dropped:
             continue
