@@ -242,8 +242,9 @@ def later_is_more_complete(earlier: Side, later: Side, tolerance: int) -> bool:
     return later.continues > earlier.continues
 
 
-def positions(chain: list[Run]) -> list[int]:
-    return [p for run in chain for p in range(run.later, run.later + run.length)]
+def canon_of(chain: list[Run], canon: list[int]) -> list[int]:
+    """The first occurrences of a chain's positions (canon's slices, in order)."""
+    return [p for run in chain for p in canon[run.later:run.later + run.length]]
 
 
 def dropped_positions(st: Stream, runs: list[Run], judge: Judge, tolerance: int) -> list[bool]:
@@ -252,20 +253,24 @@ def dropped_positions(st: Stream, runs: list[Run], judge: Judge, tolerance: int)
     chains = copies_of(runs, canon)
     winner, best = None, -1
     for k, chain in enumerate(chains):
-        later_pos = positions(chain)
-        first = [canon[p] for p in later_pos]
-        earlier = judge.side(min(first), max(first), later_pos[-1])
-        later = judge.side(later_pos[0], later_pos[-1], max(first))
-        if later_is_more_complete(earlier, later, tolerance) and later.own_inside + len(later_pos) > best:
-            winner, best = k, later.own_inside + len(later_pos)
+        first = canon_of(chain, canon)
+        last = chain[-1].later + chain[-1].length - 1
+        size = sum(run.length for run in chain)
+        earlier = judge.side(min(first), max(first), last)
+        later = judge.side(chain[0].later, last, max(first))
+        if later_is_more_complete(earlier, later, tolerance) and later.own_inside + size > best:
+            winner, best = k, later.own_inside + size
     drop = [False] * len(st.chars)
     for k, chain in enumerate(chains):
-        later_pos = positions(chain)
-        for p in ([canon[q] for q in later_pos] if k == winner else later_pos):
-            drop[p] = True
+        if k == winner:
+            for p in canon_of(chain, canon):
+                drop[p] = True
+        else:
+            for run in chain:
+                drop[run.later:run.later + run.length] = [True] * run.length
     if winner is not None:  # the winner's own positions stay even where another copy repeated them
-        for p in positions(chains[winner]):
-            drop[p] = False
+        for run in chains[winner]:
+            drop[run.later:run.later + run.length] = [False] * run.length
     return drop
 
 
