@@ -13,6 +13,7 @@ from .model import Edit, add_flag
 
 HAN = regex.compile(r"\p{Han}")
 HAN_RUN = regex.compile(r"\p{Han}+")
+LETTER_RUN = regex.compile(r"[\p{Han}\p{L}]+")
 # Kinds of rule whose removals are deliberate and explain a shorter body: chrome
 # and dropped duplicates, and "render" (our own front matter read back into the metadata).
 EXPLAINED_KINDS = frozenset({"chrome", "duplicate", "render"})
@@ -47,8 +48,8 @@ def flag_silent_loss(meta: dict[str, Any], text: str) -> None:
 
 def han_share(text: str) -> float:
     """Share of Han characters among letters: low for English or other non-report text."""
-    letters = regex.findall(r"[\p{Han}\p{L}]", text)
-    return han_count(text) / len(letters) if letters else 0.0
+    letters = sum(map(len, LETTER_RUN.findall(text)))
+    return han_count(text) / letters if letters else 0.0
 
 
 def flag_not_chinese(meta: dict[str, Any], text: str) -> None:

@@ -10,6 +10,7 @@ takes exactly this syntax off again when our own output is cleaned a second time
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -89,15 +90,23 @@ def level2_item(blocks: list[str], index: int) -> Level2 | None:
     return Level2(index, at, shape.number_of(m.group(1)) or 0, stop, shape.heading_text_ok(head))
 
 
+OPEN_PAREN = regex.compile(r"[（(]")
+
+
 def level2_marker_at(block: str) -> int | None:
     """Where the block's first `（一）` marker stands: at its start, or inline after `：`."""
-    at = next((m.start() for m in regex.finditer(r"[（(]", block) if shape.level_marker(block[m.start():], 2)), None)
+    at = next((m.start() for m in OPEN_PAREN.finditer(block) if shape.level_marker(block[m.start():], 2)), None)
     if at is None or at and block[at - 1] not in config()["outline"]["inline_after"]:
         return None
     return at
 
 
-def level2_headings(blocks: list[str]) -> list[Level2]:
+def level1_headings(blocks: list[str]) -> Callable[[str], bool]:
+    """level1_heading of each distinct block, worked out once: several passes of the stage ask it."""
+    return {block: level1_heading(block) for block in dict.fromkeys(blocks)}.__getitem__
+
+
+def level2_headings(blocks: list[str], is_level1: Callable[[str], bool] = level1_heading) -> list[Level2]:
     """`（一）` items that are headings: every item of a numbered run must look like one.
 
     A run (（一）, （二）, … in order) whose items are long sentences is a list
@@ -105,7 +114,7 @@ def level2_headings(blocks: list[str]) -> list[Level2]:
     """
     runs: list[list[Level2]] = []
     for i, block in enumerate(blocks):
-        if level1_heading(block):
+        if is_level1(block):
             runs.append([])
             continue
         item = level2_item(blocks, i)
@@ -177,10 +186,10 @@ def region_from_body(text: str) -> str | None:
 # ------------------------------------------------------------------ glossary and footnotes
 
 
-def glossary_title(blocks: list[str]) -> int | None:
+def glossary_title(blocks: list[str], is_level1: Callable[[str], bool] = level1_heading) -> int | None:
     """The 名词解释 title of a final glossary section (no outline heading after it)."""
     for i in range(len(blocks) - 1, -1, -1):
-        if level1_heading(blocks[i]) or shape.level_marker(blocks[i], 2):
+        if is_level1(blocks[i]) or shape.level_marker(blocks[i], 2):
             return None
         if shape.is_glossary_heading(blocks[i]):
             return i
@@ -308,11 +317,12 @@ def heading_spans(blocks: list[str], starts: list[int],
     title = title_index(blocks)
     if title is not None:
         spans.append((starts[title], starts[title], "# ", "R6-title"))
-    level2 = {item.block for item in level2_headings(blocks)}
-    glossary = glossary_title(blocks)
-    unnumbered = headings.unnumbered_headings(blocks, level1_heading) - {title, glossary}
+    is_level1 = level1_headings(blocks)
+    level2 = {item.block for item in level2_headings(blocks, is_level1)}
+    glossary = glossary_title(blocks, is_level1)
+    unnumbered = headings.unnumbered_headings(blocks, is_level1) - {title, glossary}
     for i, block in enumerate(blocks):
-        if level1_heading(block):
+        if is_level1(block):
             spans.append((starts[i], starts[i], "## ", "R6-heading-level1"))
         elif i in unnumbered:
             spans.append((starts[i], starts[i], "## ", headings.settings()["id"]))

@@ -24,9 +24,11 @@ for the report's body, so it sees one copy.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate, groupby
 from typing import Any
 
 import regex
@@ -209,10 +211,9 @@ class Judge:
 
     def __init__(self, st: Stream, covered: list[bool], prose_line: list[bool]) -> None:
         self.st, self.covered, self.prose_line = st, covered, prose_line
-        self.own_prose = [0] * (len(st.chars) + 1)  # prefix sums of uncovered prose characters
-        for p in range(len(st.chars)):
-            own = not covered[p] and prose_line[st.line_of[p]]
-            self.own_prose[p + 1] = self.own_prose[p] + own
+        # prefix sums of uncovered prose characters (own: on a prose line and not covered; in C, not per character)
+        own = map(operator.gt, map(prose_line.__getitem__, st.line_of), covered)
+        self.own_prose = list(accumulate(own, operator.add, initial=0))
 
     def at_line_end(self, p: int) -> bool:
         return p + 1 >= len(self.st.chars) or self.st.line_of[p + 1] != self.st.line_of[p]
@@ -241,8 +242,9 @@ def later_is_more_complete(earlier: Side, later: Side, tolerance: int) -> bool:
     return later.continues > earlier.continues
 
 
-def positions(chain: list[Run]) -> list[int]:
-    return [p for run in chain for p in range(run.later, run.later + run.length)]
+def canon_of(chain: list[Run], canon: list[int]) -> list[int]:
+    """The first occurrences of a chain's positions (canon's slices, in order)."""
+    return [p for run in chain for p in canon[run.later:run.later + run.length]]
 
 
 def dropped_positions(st: Stream, runs: list[Run], judge: Judge, tolerance: int) -> list[bool]:
@@ -251,20 +253,24 @@ def dropped_positions(st: Stream, runs: list[Run], judge: Judge, tolerance: int)
     chains = copies_of(runs, canon)
     winner, best = None, -1
     for k, chain in enumerate(chains):
-        later_pos = positions(chain)
-        first = [canon[p] for p in later_pos]
-        earlier = judge.side(min(first), max(first), later_pos[-1])
-        later = judge.side(later_pos[0], later_pos[-1], max(first))
-        if later_is_more_complete(earlier, later, tolerance) and later.own_inside + len(later_pos) > best:
-            winner, best = k, later.own_inside + len(later_pos)
+        first = canon_of(chain, canon)
+        last = chain[-1].later + chain[-1].length - 1
+        size = sum(run.length for run in chain)
+        earlier = judge.side(min(first), max(first), last)
+        later = judge.side(chain[0].later, last, max(first))
+        if later_is_more_complete(earlier, later, tolerance) and later.own_inside + size > best:
+            winner, best = k, later.own_inside + size
     drop = [False] * len(st.chars)
     for k, chain in enumerate(chains):
-        later_pos = positions(chain)
-        for p in ([canon[q] for q in later_pos] if k == winner else later_pos):
-            drop[p] = True
+        if k == winner:
+            for p in canon_of(chain, canon):
+                drop[p] = True
+        else:
+            for run in chain:
+                drop[run.later:run.later + run.length] = [True] * run.length
     if winner is not None:  # the winner's own positions stay even where another copy repeated them
-        for p in positions(chains[winner]):
-            drop[p] = False
+        for run in chains[winner]:
+            drop[run.later:run.later + run.length] = [False] * run.length
     return drop
 
 
@@ -302,12 +308,10 @@ def drop_spans(text: str, st: Stream, drop: list[bool], rule_id: str,
     (`min_copy_chars`) is a copy whatever it starts and ends on.
     """
     lines = line_spans(text)
-    by_line: dict[int, list[int]] = {}
-    for p, line in enumerate(st.line_of):
-        by_line.setdefault(line, []).append(p)
     spans: list[tuple[int, int, str, str]] = []
-    for index, stream_positions in sorted(by_line.items()):
-        lo, hi = stream_positions[0], stream_positions[-1] + 1
+    hi = 0
+    for index, on_line in groupby(st.line_of):  # line_of never decreases: each line's positions are one range
+        lo, hi = hi, hi + len(list(on_line))
         dropped = sum(drop[lo:hi])
         if not dropped:
             continue

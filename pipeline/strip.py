@@ -30,6 +30,7 @@ EXTRA_MODULES = ("repeats", "furniture")
 OUTSIDE_RULE = "B1-outside-body"
 HAN = regex.compile(r"\p{Han}")
 WORD = shape.WORD
+TOOLBAR_GAPS = regex.compile(r"[\s【】\[\]|｜:：/]+")
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,19 @@ def matching_rule(text: str, scope: str = "any") -> str | None:
     """The id of the first [[line]] rule of `scope` that matches the stripped line."""
     if not text:
         return None
-    for rule in rule_list("line"):
-        if rule.scope == scope and rule.matches(text) and (not rule.prose_only or shape.is_prose(text)):
+    length = len(text)
+    for rule in scope_rules(scope):  # LineRule.matches inlined: this runs for every rule on every line
+        if rule.max_len and length > rule.max_len or not rule.pattern.search(text):
+            continue
+        if not (rule.unless and rule.unless.search(text)) and (not rule.prose_only or shape.is_prose(text)):
             return rule.id
     return None
+
+
+@cache
+def scope_rules(scope: str) -> tuple[LineRule, ...]:
+    """The [[line]] rules of one scope, in file order."""
+    return tuple(rule for rule in rule_list("line") if rule.scope == scope)
 
 
 # ------------------------------------------------------------------ scraper header
@@ -151,7 +161,7 @@ def toolbar_hits(lines: list[PageLine]) -> dict[int, str]:
 
     for line in lines:
         text = line.text
-        tokens = [t for t in regex.split(r"[\s【】\[\]|｜:：/]+", text) if t]
+        tokens = [t for t in TOOLBAR_GAPS.split(text) if t] if text and len(text) <= max_len else []
         if text and len(text) <= max_len and all(t in words for t in tokens):
             run.append(line.index)
             anchored = anchored or any(t in anchors for t in tokens)
