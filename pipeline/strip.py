@@ -6,7 +6,8 @@ an appendix or glossary. The stage uses that shape to find the body (one
 segment per copy when a page prints the report twice). Outside the body a
 line goes when it looks like chrome (short, no sentence punctuation) or a
 rule names it; inside the body only an explicit rule removes a line, so a
-report line cut short by a link (`加强对` / `权力` / `运行的…`) is never lost.
+report line cut short by a link (`加强对` / `权力` / `运行的…`) is never lost,
+nor a piece of a cut report printed before the title or ended by a jump line.
 
 Every removed line is one recorded edit carrying its rule id; a newspaper
 jump prefix or suffix printed inside a paragraph is removed on its own. A
@@ -28,6 +29,7 @@ STAGE = "strip"
 RULE_FILES = ("strip.toml", repeats.RULE_FILE, furniture.RULE_FILE)
 EXTRA_MODULES = ("repeats", "furniture")
 OUTSIDE_RULE = "B1-outside-body"
+JUMP_LINE_RULE = "B4-jump-line"
 HAN = regex.compile(r"\p{Han}")
 WORD = shape.WORD
 TOOLBAR_GAPS = regex.compile(r"[\s【】\[\]|｜:：/]+")
@@ -344,6 +346,47 @@ def protected_fragments(lines: list[PageLine], paragraphs: list[list[int]]) -> s
     return protected
 
 
+def jumped_pieces(lines: list[PageLine], hits: dict[int, str]) -> set[int]:
+    """Lines of a piece a newspaper jump line ends (… 下转第5版), and of one it opens (上接第3版 …)
+    up to its last line of prose or of running text (piece_marks): a piece of the report printed
+    on another page, wherever it stands (before the title, inside the glossary), so never chrome
+    by shape or by a header rule; only an explicit rule removes its lines. (What follows an
+    opened piece's text stays the page's: its chrome still goes.)"""
+    prefixes, suffixes = rule_list("prefix"), rule_list("suffix")
+    marks = regex.compile(config()["body"]["piece_marks"])
+    jumped: set[int] = set()
+    run: list[int] = []
+    opened = ended = False
+    for line in [*lines, PageLine(len(lines), 0, "")]:
+        if line.index in hits or line.index == len(lines):
+            if ended or hits.get(line.index) == JUMP_LINE_RULE:
+                jumped.update(run)
+            elif opened:
+                prose = [k for k, i in enumerate(run) if shape.is_prose(lines[i].text) or marks.search(lines[i].text)]
+                jumped.update(run[:prose[-1] + 1] if prose else [])
+            run, opened, ended = [], hits.get(line.index) == JUMP_LINE_RULE, False
+        elif not line.blank:
+            run.append(line.index)
+            opened = opened or any(rule.pattern.search(line.raw) for rule in prefixes)
+            ended = any(rule.pattern.search(line.raw) for rule in suffixes)
+    return jumped
+
+
+def printed_before_start(lines: list[PageLine], body: Body, hits: dict[int, str]) -> set[int]:
+    """Pieces of the report printed before its title (a cut report, out of order): a paragraph
+    of prose opening with an outline marker (no news lead does), and a line with marks of running
+    text after a line of prose and before another or the start (a glossary's closing note, a cut
+    entry's head): never chrome by shape or by a header rule."""
+    before = [i for i in sorted(body.outside & body.header) if i not in hits]
+    found = {i for i in before if shape.starts_like_outline(lines[i].text) and shape.is_prose(lines[i].text)}
+    marks = regex.compile(config()["body"]["piece_marks"])
+    for prev, i, nxt in zip(before, before[1:], [*before[2:], None], strict=False):
+        if shape.is_prose(lines[prev].text) and (nxt is None or shape.is_prose(lines[nxt].text)) \
+                and (marks.search(lines[i].text) or not shape.ends_sentence(lines[prev].text)):
+            found.add(i)
+    return found
+
+
 def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool = False) -> dict[int, str]:
     """Every line to remove, with the id of the rule that removes it.
 
@@ -356,7 +399,8 @@ def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool
     hits.update({i: header_id for i in header_lines})
     body = Body(set(), set()) if whole_is_body else find_body(lines, hits)
     protected = protected_fragments(lines, paragraphs)
-    for i in sorted(body.header):
+    jumped = jumped_pieces(lines, hits) | printed_before_start(lines, body, hits)
+    for i in sorted(body.header - jumped):
         rule_id = i not in hits and matching_rule(lines[i].text, "header")
         if rule_id:
             hits[i] = rule_id
@@ -367,7 +411,7 @@ def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool
         rule_id = matching_rule(text, "outside")
         if rule_id:
             hits[i] = rule_id
-        elif shape.is_chrome_like(text) and i not in protected:
+        elif shape.is_chrome_like(text) and i not in protected and i not in jumped:
             hits[i] = OUTSIDE_RULE
     hits.update(related_list_hits(lines, body.outside, hits))
     return hits
