@@ -388,8 +388,9 @@ def path_score(order: list[int], step: Step) -> float:
 
 def improve(order: list[int], score: float, step: Step) -> tuple[list[int], float]:
     """Hill-climb: move any run of fragments anywhere else while that raises the score
-    (at most `improve_budget` orders weighed: the cost stays bounded on any input)."""
-    budget = rule("R1-fragments")["improve_budget"]
+    (at most `improve_steps` fragment steps scored: the cost stays bounded on any input,
+    whatever the number of fragments)."""
+    budget = rule("R1-fragments")["improve_steps"]
     better = True
     while better and budget > 0:
         better = False
@@ -401,7 +402,7 @@ def improve(order: list[int], score: float, step: Step) -> tuple[list[int], floa
                         continue
                     candidate = rest[:k] + order[i:j] + rest[k:]
                     s = path_score(candidate, step)
-                    budget -= 1
+                    budget -= len(candidate)
                     if s > score:
                         order, score, better = candidate, s, True
                         break
