@@ -284,22 +284,27 @@ def _anchors(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int)
 
 
 def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The longest subsequence of `pairs` (sorted by i) whose j increase too (patience sorting)."""
-    tops: list[int] = []  # j of the top card of each pile
+    """The longest subsequence of `pairs` (sorted by i) whose j increase too."""
+    return [pairs[k] for k in longest_increasing_indices([j for _, j in pairs])]
+
+
+def longest_increasing_indices(values: list[int]) -> list[int]:
+    """Indices of one longest strictly increasing subsequence of `values` (patience sorting, n log n)."""
+    tops: list[int] = []  # value of the top card of each pile
     top_index: list[int] = []
     back: list[int] = []
-    for k, (_, j) in enumerate(pairs):
-        pile = bisect.bisect_left(tops, j)
+    for k, value in enumerate(values):
+        pile = bisect.bisect_left(tops, value)
         back.append(top_index[pile - 1] if pile else -1)
         if pile == len(tops):
-            tops.append(j)
+            tops.append(value)
             top_index.append(k)
         else:
-            tops[pile] = j
+            tops[pile] = value
             top_index[pile] = k
     chain, k = [], top_index[-1] if top_index else -1
     while k >= 0:
-        chain.append(pairs[k])
+        chain.append(k)
         k = back[k]
     return chain[::-1]
 

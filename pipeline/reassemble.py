@@ -18,7 +18,7 @@ from typing import Any
 import regex
 
 from . import reorder, rules  # reorder reads this module's line predicates at call time
-from .model import Recorder, StageResult, add_flag
+from .model import Recorder, StageResult, add_flag, longest_increasing_indices
 from .outline import outline_marker
 
 STAGE = "reassemble"
@@ -217,25 +217,7 @@ def delete_spans(lines: list[Line], drop: set[int], rule_id: str) -> list[tuple[
 
 def longest_increasing(seq: list[int]) -> set[int]:
     """Values of one longest increasing subsequence (the lines that can stay in place)."""
-    import bisect
-
-    tails: list[int] = []
-    tail_idx: list[int] = []
-    prev = [-1] * len(seq)
-    for k, x in enumerate(seq):
-        p = bisect.bisect_left(tails, x)
-        if p == len(tails):
-            tails.append(x)
-            tail_idx.append(k)
-        else:
-            tails[p] = x
-            tail_idx[p] = k
-        prev[k] = tail_idx[p - 1] if p else -1
-    keep, k = set(), tail_idx[-1] if tail_idx else -1
-    while k >= 0:
-        keep.add(seq[k])
-        k = prev[k]
-    return keep
+    return {seq[k] for k in longest_increasing_indices(seq)}
 
 
 def move_spans(text: str, lines: list[Line], order: list[int],
