@@ -456,8 +456,8 @@ def plan_fragments(texts: list[str], stats: ra.Stats) -> LinePlan | None:
     if len(texts) < 2:
         return None
     bounds = fragment_bounds(texts, 0, len(texts), stats)
-    if len(bounds) < 2:
-        return None
+    if not 2 <= len(bounds) <= rule("R1-fragments")["max_search"]:
+        return None  # one piece, or more than any page cut makes (the search grows with their square)
     frags = make_fragments(texts, bounds, len(texts))
     plan = plan_order(texts, frags, stats)
     if not plan.moved:
