@@ -11,7 +11,6 @@ import regex
 from . import rules
 from .model import Edit, add_flag
 
-HAN = regex.compile(r"\p{Han}")
 HAN_RUN = regex.compile(r"\p{Han}+")
 LETTER_RUN = regex.compile(r"[\p{Han}\p{L}]+")
 # Kinds of rule whose removals are deliberate and explain a shorter body: chrome

@@ -234,9 +234,9 @@ def max_source_bytes() -> int:
 
 def decode_bytes(raw: bytes) -> tuple[str, dict[str, Any]]:
     """Bytes to the raw text, with the encoding facts for the record."""
-    limit = rule("read-size-limit")["max_megabytes"]
     if len(raw) > max_source_bytes():
-        raise DecodeError(f"file is {len(raw) / 1e6:.1f} MB, more than any report ({limit} MB limit in decode.toml)")
+        raise DecodeError(f"file is {len(raw) / 1e6:.1f} MB, more than any report "
+                          f"({max_source_bytes() / 1e6:g} MB limit in decode.toml)")
     if not raw.strip():
         raise DecodeError("empty file")
     kind = sniff_binary(raw)

@@ -19,11 +19,11 @@ import regex
 
 from . import reorder, rules  # reorder reads this module's line predicates at call time
 from .model import Recorder, StageResult, add_flag, longest_increasing_indices
-from .outline import outline_marker
+from .shape import outline_marker
 
 STAGE = "reassemble"
 RULE_FILES = ("reassemble.toml", "reorder.toml")
-EXTRA_MODULES = ("outline", "reorder")
+EXTRA_MODULES = ("reorder",)
 
 TERMINAL = "。！？；：!?;:…"
 CLOSERS = "”’）)」』》】"

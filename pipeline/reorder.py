@@ -24,7 +24,7 @@ import regex
 
 from . import reassemble as ra
 from . import rules
-from .outline import outline_marker
+from .shape import outline_marker
 
 State = tuple[tuple[int, int], ...]  # the outline path so far: ((level, number), ...)
 

@@ -11,8 +11,8 @@ import pytest
 from pipeline.chain import decode_step, text_step
 from pipeline.model import revert_all
 from pipeline.normalise import normalise
-from pipeline.outline import chinese_number, outline_marker
 from pipeline.reassemble import bigram_affinity, document_stats, is_glossary_heading, reassemble
+from pipeline.shape import chinese_number, outline_marker
 
 from .conftest import gold_paths, seed_paths
 
