@@ -19,7 +19,7 @@ import regex
 
 from . import reorder, rules  # reorder reads this module's line predicates at call time
 from .model import Recorder, StageResult, add_flag, longest_increasing_indices
-from .shape import outline_marker
+from .shape import opens_with_address, outline_marker
 
 STAGE = "reassemble"
 RULE_FILES = ("reassemble.toml", "reorder.toml")
@@ -30,7 +30,6 @@ CLOSERS = "”’）)」』》】"
 CONTINUATION_START = "，、。；：！？）》」』”,;:!?)"
 SENTENCE_PUNCT = "。！？；："
 CLAUSE_PUNCT = "，、。；：！？,;:!?"
-ADDRESS = regex.compile(r"^各位(?:代表|委员|同志)")
 DASH_START = regex.compile(r"^[—－―]")
 
 
@@ -93,7 +92,7 @@ def is_dangling(s: str) -> bool:
 
 def can_continue(s: str) -> bool:
     """The line may be the rest of an earlier paragraph (no marker, dash item or address)."""
-    return (outline_marker(s) is None and not DASH_START.match(s) and not ADDRESS.match(s)
+    return (outline_marker(s) is None and not DASH_START.match(s) and not opens_with_address(s)
             and not is_glossary_heading(s))
 
 
@@ -108,7 +107,7 @@ def front_end(lines: list[Line]) -> int:
 
 def front_end_of(texts: list[str]) -> int:
     for i, text in enumerate(texts):
-        if ADDRESS.match(text) and len(text) <= 8:
+        if opens_with_address(text) and len(text) <= 8:
             return i + 1
         if i > 0 and (outline_marker(text) or not is_heading_like(text) or is_glossary_heading(text)):
             return i
@@ -280,7 +279,7 @@ def move_glossary(rec: Recorder) -> None:
     start, end = block
     after = [line.text for line in lines[end:]]
     body_after = [t for t in after if not is_heading_like(t) and not regex.match(cfg["entry"], t)]
-    sections_after = any(ADDRESS.match(t) or (outline_marker(t) or (9,))[0] <= 2 for t in after)
+    sections_after = any(opens_with_address(t) or (outline_marker(t) or (9,))[0] <= 2 for t in after)
     if len(body_after) < cfg["min_body_after"] or not sections_after:
         return
     order = [*range(start), *range(end, len(lines)), *range(start, end)]
@@ -307,7 +306,7 @@ def find_links(texts: list[str], start: int, end: int, stats: Stats,
     min_join = rule("join", "F2-split-paragraph")["min_score"]
     dangling = [i for i in range(start, end) if is_dangling(texts[i])]
     free = [j for j in range(start, end) if can_continue(texts[j]) and not is_heading_like(texts[j])
-            and (j == start or is_dangling(texts[j - 1]) or ADDRESS.match(texts[j - 1]))]
+            and (j == start or is_dangling(texts[j - 1]) or opens_with_address(texts[j - 1]))]
     free_set = set(free)
     partners = LinkIndex(texts, free, stats)
     candidates = []
@@ -637,7 +636,7 @@ def flag_leftovers(text: str, meta: dict[str, Any]) -> None:
 def start_missing(texts: list[str], start: int, end: int) -> bool:
     """The report opens with neither its address (各位代表) nor its first section."""
     opening = texts[:min(start + 2, end)]
-    if start >= end or any(ADDRESS.match(t) or "我代表" in t for t in opening):
+    if start >= end or any(opens_with_address(t) or "我代表" in t for t in opening):
         return False
     first = outline_marker(texts[start])
     return first is None or first[1] != 1 or first[0] >= 3 and any(

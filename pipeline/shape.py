@@ -148,6 +148,11 @@ def is_address(text: str) -> bool:
     return bool(pattern("address", "pattern").search(text))
 
 
+def opens_with_address(text: str) -> bool:
+    """The line starts with an address (`各位代表`, `各位委员`, `各位同志`), with or without its colon."""
+    return bool(pattern("address", "opens").match(text))
+
+
 @per_line
 def is_opening_formula(text: str) -> bool:
     """`现在，我代表…`, the sentence after the address (or on its line)."""
