@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import regex
@@ -116,24 +116,52 @@ def front_end_of(texts: list[str]) -> int:
 
 # --- document statistics: does a cut look like it splits one sentence? --------
 
-@dataclass
+class PairIndex:
+    """Where each two characters of the text occur, found when first asked for.
+
+    Most documents ask for none or a few hundred pairs (the link search runs only
+    where a line is left open), so indexing every pair up front was wasted work.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.found: dict[str, list[int]] = {}
+
+    def get(self, pair: str, default: tuple[()] = ()) -> list[int] | tuple[()]:
+        """Every start of `pair` in the text, overlapping ones included (empty: default)."""
+        where = self.found.get(pair)
+        if where is None:
+            where, find, p = [], self.text.find, self.text.find(pair)
+            while p >= 0:
+                where.append(p)
+                p = find(pair, p + 1)
+            self.found[pair] = where
+        return where or default
+
+    def followers(self, first: str) -> set[str]:
+        """The characters that follow `first` anywhere in the text."""
+        text, find = self.text, self.text.find
+        out, p = set(), find(first)
+        while 0 <= p < len(text) - 1:
+            out.add(text[p + 1])
+            p = find(first, p + 1)
+        return out
+
+
 class Stats:
-    text: str
-    count: Counter[str]
-    final: Counter[str]
-    initial: Counter[str]
-    at: dict[str, list[int]]  # every two characters of the text -> where they occur
+    """The document's own character statistics, each computed when first used."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.at = PairIndex(text)
+
+    @cached_property
+    def count(self) -> Counter[str]:
+        return Counter(self.text)
 
 
 def document_stats(text: str) -> Stats:
-    count: Counter[str] = Counter(text)
-    final: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(.)[。！？；]", text))
-    initial: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(?:^|[。！？；])(.)", text,
-                                                                      flags=regex.M))
-    at: dict[str, list[int]] = {}
-    for i in range(len(text) - 1):
-        at.setdefault(text[i:i + 2], []).append(i)
-    return Stats(text, count, final, initial, at)
+    return Stats(text)
 
 
 def occurs(stats: Stats, s: str) -> bool:
@@ -374,14 +402,18 @@ class LinkIndex:
             self.by_first.setdefault(texts[f][:1], []).append(f)
             self.by_two.setdefault(texts[f][:2], []).append(f)
         self.after: dict[str, set[str]] = {}
-        for pair in stats.at:
-            self.after.setdefault(pair[0], set()).add(pair[1])
+
+    def followers(self, first: str) -> set[str]:
+        """The characters that follow `first` anywhere in the text."""
+        if first not in self.after:
+            self.after[first] = self.stats.at.followers(first)
+        return self.after[first]
 
     def following(self, s: str, n: int) -> set[str]:
         """The n characters that follow s wherever the text has it (s of one or two characters)."""
         if (s, n) not in self.seen:
             text, at = self.stats.text, self.stats.at
-            starts = at.get(s, ()) if len(s) == 2 else (p for y in self.after.get(s, ()) for p in at[s + y])
+            starts = at.get(s, ()) if len(s) == 2 else (p for y in self.followers(s) for p in at.get(s + y))
             self.seen[s, n] = {text[p + len(s):p + len(s) + n] for p in starts}
         return self.seen[s, n]
 
@@ -390,7 +422,7 @@ class LinkIndex:
         cfg = rule("join", "F2-split-paragraph")
         if a[-1] in cfg["no_final"] or rule("order")["min_link_score"] <= 1:
             return set(self.free)
-        found = {f for y in self.after.get(a[-1], ()) if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"]
+        found = {f for y in self.followers(a[-1]) if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"]
                  for f in self.by_first.get(y, ())}
         if len(a) >= 2:
             found.update(f for y in self.following(a[-2:], 1) for f in self.by_first.get(y, ()))

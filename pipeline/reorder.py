@@ -319,10 +319,15 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
     pair = {(x, y): junction(stats, texts[frags[x].end - 1], texts[frags[y].start])
             for x in range(n) for y in range(n) if x != y}
 
+    walks: dict[tuple[int, State], tuple[float, State]] = {}  # the search meets each walk many times
+
     def step(last: int | None, state: State, y: int, placed: int) -> tuple[float, State]:
         """Score of putting fragment y next (after `last`, `placed` fragments in)."""
         f = frags[y]
-        score, state = outline_walk(list(f.markers), state)
+        walk = walks.get((y, state))
+        if walk is None:
+            walk = walks[y, state] = outline_walk(list(f.markers), state)
+        score, state = walk
         if last is not None:
             score += pair[last, y][0] + (cfg["printed_next"] if y == last + 1 else 0.0)
             if frags[last].closing and not f.glossary:
