@@ -18,7 +18,7 @@ from typing import Any
 import regex
 
 from . import reorder, rules  # reorder reads this module's line predicates at call time
-from .model import Recorder, StageResult, add_flag, longest_increasing_indices
+from .model import Recorder, StageResult, add_flag, compiled_pattern, longest_increasing_indices
 from .shape import opens_with_address, outline_marker
 
 STAGE = "reassemble"
@@ -97,7 +97,7 @@ def can_continue(s: str) -> bool:
 
 
 def is_glossary_heading(s: str) -> bool:
-    return bool(regex.match(rule("glossary")["heading"], s))
+    return bool(compiled_pattern(rule("glossary")["heading"]).match(s))
 
 
 def front_end(lines: list[Line]) -> int:
@@ -292,7 +292,7 @@ def glossary_span(texts: list[str]) -> tuple[int, int] | None:
     for i, text in enumerate(texts):
         if is_glossary_heading(text):
             j = i + 1
-            while j < len(texts) and regex.match(cfg["entry"], texts[j]):
+            while j < len(texts) and compiled_pattern(cfg["entry"]).match(texts[j]):
                 j += 1
             return (i, j) if j > i + 1 else None
     return None
@@ -306,7 +306,7 @@ def move_glossary(rec: Recorder) -> None:
         return
     start, end = block
     after = [line.text for line in lines[end:]]
-    body_after = [t for t in after if not is_heading_like(t) and not regex.match(cfg["entry"], t)]
+    body_after = [t for t in after if not is_heading_like(t) and not compiled_pattern(cfg["entry"]).match(t)]
     sections_after = any(opens_with_address(t) or (outline_marker(t) or (9,))[0] <= 2 for t in after)
     if len(body_after) < cfg["min_body_after"] or not sections_after:
         return
@@ -625,7 +625,7 @@ def plan_joins(texts: list[str], start: int, linked: set[int], stats: Stats) -> 
     byline = rule("join", "F2-byline-wrap")
     joins: dict[int, str] = {}
     for i in range(1, min(start, len(texts) - 1)):
-        if regex.search(byline["open"], texts[i]) and regex.match(byline["close"], texts[i + 1]) \
+        if compiled_pattern(byline["open"]).search(texts[i]) and compiled_pattern(byline["close"]).match(texts[i + 1]) \
                 and not texts[i].endswith("上"):
             joins[i] = byline["id"]
     first = max(start, 1)

@@ -20,10 +20,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import regex
-
 from . import reassemble as ra
 from . import rules
+from .model import compiled_pattern
 from .shape import outline_marker
 
 State = tuple[tuple[int, int], ...]  # the outline path so far: ((level, number), ...)
@@ -127,7 +126,7 @@ def line_marker(s: str) -> tuple[int, int] | None:
     """The outline marker of a line, RESET for a glossary or appendix heading."""
     if ra.is_glossary_heading(s):
         return RESET
-    return APPENDIX if regex.match(rule("R3-outline")["appendix"], s) else outline_marker(s)
+    return APPENDIX if compiled_pattern(rule("R3-outline")["appendix"]).match(s) else outline_marker(s)
 
 
 def follow(state: State, marker: tuple[int, int]) -> tuple[State, bool]:
@@ -180,7 +179,8 @@ def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
 def opens_report(s: str) -> bool:
     """The title (a short line ending 工作报告) or the address (各位代表：) of the report."""
     ends = rule("R4-ends")
-    return bool(regex.search(ends["address"], s)) or ra.is_heading_like(s) and bool(regex.search(ends["title"], s))
+    return bool(compiled_pattern(ends["address"]).search(s)
+                or ra.is_heading_like(s) and compiled_pattern(ends["title"]).search(s))
 
 
 def must_cut(a: str, b: str, closing: str) -> bool:
@@ -190,7 +190,7 @@ def must_cut(a: str, b: str, closing: str) -> bool:
     if ra.is_dangling(a):
         return not ra.can_continue(b) or ra.is_heading_like(b)
     return (ra.is_glossary_heading(b) or ra.ends_sentence(a) and opens_mid_sentence(b)
-            or bool(regex.search(closing, a)))
+            or bool(compiled_pattern(closing).search(a)))
 
 
 def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
@@ -291,7 +291,7 @@ def make_fragments(texts: list[str], bounds: list[int], end: int) -> list[Fragme
             a, b, tuple(m for m in map(line_marker, lines) if m),
             any(opens_report(t) for t in lines[:ends["address_lines"]]),
             any(ra.is_glossary_heading(t) for t in lines),
-            bool(regex.search(ends["closing"], lines[-1]))))
+            bool(compiled_pattern(ends["closing"]).search(lines[-1]))))
     return frags
 
 
