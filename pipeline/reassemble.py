@@ -31,6 +31,7 @@ CONTINUATION_START = "，、。；：！？）》」』”,;:!?)"
 SENTENCE_PUNCT = "。！？；："
 CLAUSE_PUNCT = "，、。；：！？,;:!?"
 DASH_START = regex.compile(r"^[—－―]")
+FIRST_CLAUSE = regex.compile(rf"[^{CLAUSE_PUNCT}]*")
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def join_score(stats: Stats, a: str, b: str, adjacent: bool = True) -> int:
         score += 2 * (span - 1) + 1
     if a[-1] in cfg["no_final"]:
         score += 3
-    first_clause = regex.match(rf"[^{CLAUSE_PUNCT}]*", b).group(0)
+    first_clause = FIRST_CLAUSE.match(b).group(0)
     if len(first_clause) <= 2 and len(first_clause) < len(b):
         score += 1
     return score

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -52,8 +52,10 @@ def word_freqs() -> tuple[dict[str, float], float]:
 MAX_WORD = 6
 
 
+@lru_cache(maxsize=1 << 16)
 def segment_score(s: str) -> float:
-    """Log probability of the best segmentation of s into dictionary words (unigram model)."""
+    """Log probability of the best segmentation of s into dictionary words (unigram model;
+    remembered: the same line ends are weighed against many line starts)."""
     logp, unknown = word_freqs()
     best = [0.0] + [-math.inf] * len(s)
     for i in range(len(s)):
@@ -269,7 +271,11 @@ def orphan_cuts(texts: list[str], bounds: list[int], end: int, stats: ra.Stats) 
 
 
 def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> list[int]:
-    """Start lines of the fragments of texts[start:end] (the first is `start`)."""
+    """Start lines of the fragments of texts[start:end] (the first is `start`).
+
+    Past `max_search` fragments no order is searched (plan_fragments): the further cuts,
+    whose search is quadratic in the lines, are then not looked for.
+    """
     limit = rule("R1-fragments")["max_fragments"]
     cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end)
     if len(cuts) < limit:
@@ -277,6 +283,8 @@ def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> 
         if len(cuts | loose) < limit:
             cuts |= loose
     bounds = sorted({start} | cuts)
+    if len(bounds) > rule("R1-fragments")["max_search"]:
+        return bounds
     bounds = sorted({*bounds, *orphan_cuts(texts, bounds, end, stats)})
     more = continuation_cuts(texts, bounds, end)
     return sorted({*bounds, *more}) if len(bounds) + len(more) <= limit else bounds

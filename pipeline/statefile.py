@@ -34,9 +34,12 @@ MAGIC = b"GWRZ1\n"
 LEVEL = 1
 TEXT_FROM = "text_from"  # a stored state's text is rebuilt from this base ...
 OWN_RAW_TEXT = "raw_text"  # ... its own raw text, or else the sibling state file of this name
-# Full texts just read or written, by path: the bases a following write derives from.
+# Texts of states just read or written, by path: the bases a following write derives from, and
+# what a following read needs not rebuild. A shard runs one stage over all its documents, then
+# the next: this keeps two stages of a shard of a few hundred reports (a bounded 32 MB or so).
 _full_texts: dict[str, str] = {}
-FULL_TEXTS_KEPT = 4
+_kept_chars = 0
+FULL_TEXT_CHARS_KEPT = 16_000_000
 MAX_CHAIN = 16  # more derivations than any document's stages: a loop, not a chain
 
 
@@ -65,11 +68,21 @@ def replay(text: str, edits: list[dict[str, Any]]) -> str:
     return text
 
 
+def forget_texts() -> None:
+    """Drop the texts kept in memory (the next reads rebuild them from the files)."""
+    global _kept_chars
+    _full_texts.clear()
+    _kept_chars = 0
+
+
 def _remember(path: Path, text: str) -> None:
-    _full_texts.pop(str(path), None)
+    """Keep the text of a state just written or read (the oldest go past FULL_TEXT_CHARS_KEPT)."""
+    global _kept_chars
+    old = _full_texts.pop(str(path), None)
+    _kept_chars += len(text) - (len(old) if old is not None else 0)
     _full_texts[str(path)] = text
-    while len(_full_texts) > FULL_TEXTS_KEPT:
-        del _full_texts[next(iter(_full_texts))]
+    while _kept_chars > FULL_TEXT_CHARS_KEPT and len(_full_texts) > 1:
+        _kept_chars -= len(_full_texts.pop(next(iter(_full_texts))))
 
 
 def compacted(state: dict[str, Any], base: Path | None) -> dict[str, Any]:
@@ -118,6 +131,9 @@ def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes, dept
     if source is None:
         if isinstance(state, dict) and isinstance(state.get("text"), str):
             _remember(path, state["text"])
+        return state
+    if str(path) in _full_texts:  # just written or read: its text is already rebuilt
+        state["text"] = _full_texts[str(path)]
         return state
     base_text = state.get(OWN_RAW_TEXT) if source == OWN_RAW_TEXT else \
         _full_text(path.parent / source, read_bytes, depth + 1)
