@@ -122,31 +122,36 @@ class PairIndex:
 
     Most documents ask for none or a few hundred pairs (the link search runs only
     where a line is left open), so indexing every pair up front was wasted work.
+    The pairs of one first character are found together, in one pass over its places.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.found: dict[str, list[int]] = {}
+        self.after: dict[str, set[str]] = {}  # first character -> the characters that follow it
 
     def get(self, pair: str, default: tuple[()] = ()) -> list[int] | tuple[()]:
-        """Every start of `pair` in the text, overlapping ones included (empty: default)."""
-        where = self.found.get(pair)
-        if where is None:
-            where, find, p = [], self.text.find, self.text.find(pair)
-            while p >= 0:
-                where.append(p)
-                p = find(pair, p + 1)
-            self.found[pair] = where
-        return where or default
+        """Every start of the two characters `pair` in the text, overlapping ones included (empty: default)."""
+        if pair not in self.found and pair[:1] not in self.after:
+            self.index_first(pair[:1])
+        return self.found.get(pair) or default
 
     def followers(self, first: str) -> set[str]:
         """The characters that follow `first` anywhere in the text."""
+        if first not in self.after:
+            self.index_first(first)
+        return self.after[first]
+
+    def index_first(self, first: str) -> None:
         text, find = self.text, self.text.find
-        out, p = set(), find(first)
+        groups: dict[str, list[int]] = {}
+        p = find(first) if first else -1
         while 0 <= p < len(text) - 1:
-            out.add(text[p + 1])
+            groups.setdefault(text[p + 1], []).append(p)
             p = find(first, p + 1)
-        return out
+        for second, where in groups.items():
+            self.found[first + second] = where
+        self.after[first] = set(groups)
 
 
 class Stats:
@@ -155,6 +160,7 @@ class Stats:
     def __init__(self, text: str) -> None:
         self.text = text
         self.at = PairIndex(text)
+        self.found: dict[str, bool] = {}  # occurs(): the link search asks for many strings twice
 
     @cached_property
     def count(self) -> Counter[str]:
@@ -168,11 +174,13 @@ def document_stats(text: str) -> Stats:
 def occurs(stats: Stats, s: str) -> bool:
     """s (two characters or more) occurs in the text: looked up where its rarest pair occurs
     (a plain search when even that pair is everywhere)."""
-    k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
-    where = stats.at.get(s[k:k + 2], ())
-    if len(where) > 64:
-        return s in stats.text
-    return any(stats.text.startswith(s, p - k) for p in where if p >= k)
+    known = stats.found.get(s)
+    if known is None:
+        k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
+        where = stats.at.get(s[k:k + 2], ())
+        known = s in stats.text if len(where) > 64 else any(stats.text.startswith(s, p - k) for p in where if p >= k)
+        stats.found[s] = known
+    return known
 
 
 def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
@@ -402,19 +410,12 @@ class LinkIndex:
         for f in free:
             self.by_first.setdefault(texts[f][:1], []).append(f)
             self.by_two.setdefault(texts[f][:2], []).append(f)
-        self.after: dict[str, set[str]] = {}
-
-    def followers(self, first: str) -> set[str]:
-        """The characters that follow `first` anywhere in the text."""
-        if first not in self.after:
-            self.after[first] = self.stats.at.followers(first)
-        return self.after[first]
 
     def following(self, s: str, n: int) -> set[str]:
         """The n characters that follow s wherever the text has it (s of one or two characters)."""
         if (s, n) not in self.seen:
             text, at = self.stats.text, self.stats.at
-            starts = at.get(s, ()) if len(s) == 2 else (p for y in self.followers(s) for p in at.get(s + y))
+            starts = at.get(s, ()) if len(s) == 2 else (p for y in at.followers(s) for p in at.get(s + y))
             self.seen[s, n] = {text[p + len(s):p + len(s) + n] for p in starts}
         return self.seen[s, n]
 
@@ -423,8 +424,8 @@ class LinkIndex:
         cfg = rule("join", "F2-split-paragraph")
         if a[-1] in cfg["no_final"] or rule("order")["min_link_score"] <= 1:
             return set(self.free)
-        found = {f for y in self.followers(a[-1]) if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"]
-                 for f in self.by_first.get(y, ())}
+        found = {f for y in self.stats.at.followers(a[-1])
+                 if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"] for f in self.by_first.get(y, ())}
         if len(a) >= 2:
             found.update(f for y in self.following(a[-2:], 1) for f in self.by_first.get(y, ()))
         found.update(f for yz in self.following(a[-1], 2) for f in self.by_two.get(yz, ()))

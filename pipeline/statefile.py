@@ -36,10 +36,10 @@ TEXT_FROM = "text_from"  # a stored state's text is rebuilt from this base ...
 OWN_RAW_TEXT = "raw_text"  # ... its own raw text, or else the sibling state file of this name
 # Texts of states just read or written, by path: the bases a following write derives from, and
 # what a following read needs not rebuild. A shard runs one stage over all its documents, then
-# the next: this keeps two stages of a shard of a few hundred reports (a bounded 32 MB or so).
+# the next: this keeps two stages of a shard of some forty reports (8 MB or so; past that, reads rebuild).
 _full_texts: dict[str, str] = {}
 _kept_chars = 0
-FULL_TEXT_CHARS_KEPT = 16_000_000
+FULL_TEXT_CHARS_KEPT = 4_000_000
 MAX_CHAIN = 16  # more derivations than any document's stages: a loop, not a chain
 
 
