@@ -267,3 +267,16 @@ def test_a_fragment_nothing_completes_stays_and_is_flagged() -> None:
                                   "名词解释\n“两干”：两条干道。\n", "一、\n（一）\n1."])
 def test_degenerate_texts_pass_through(text: str) -> None:
     run(text)
+
+
+def test_the_pair_index_found_on_demand_is_every_place_of_every_pair() -> None:
+    """The lazy index answers as an index of every two characters built up front would."""
+    text = gold_paths()[0].read_text(encoding="utf-8") + "\n哈哈哈"  # a doubled pair overlaps itself
+    full: dict[str, list[int]] = {}
+    for i in range(len(text) - 1):
+        full.setdefault(text[i:i + 2], []).append(i)
+    stats = document_stats(text)
+    for pair in [*list(full)[::7], "哈哈", "不在", "\n"]:
+        assert list(stats.at.get(pair)) == full.get(pair, [])
+    for first in "发展的\n哈":
+        assert stats.at.followers(first) == {p[1] for p in full if p[0] == first}
