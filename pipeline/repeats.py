@@ -31,6 +31,7 @@ from functools import cache
 from itertools import accumulate, groupby
 from typing import Any
 
+import numpy as np
 import regex
 
 from . import rules
@@ -99,7 +100,10 @@ def has_long_repeat(s: str, min_chars: int, anchor: int) -> bool:
     sampled: dict[str, list[int]] = {}
     for p in range(0, len(s) - anchor + 1, stride):
         sampled.setdefault(s[p:p + anchor], []).append(p)
-    for q in range(len(s) - anchor + 1):
+    if not sampled:
+        return False
+    hashes = window_hashes(s, anchor)
+    for q in np.flatnonzero(np.isin(hashes, hashes[::stride])).tolist():  # the only q an anchor can match
         for p in sampled.get(s[q:q + anchor], ()):
             if p + anchor > q:
                 break
@@ -109,6 +113,17 @@ def has_long_repeat(s: str, min_chars: int, anchor: int) -> bool:
             if back + common_prefix(s, p, q, limit=q - p) >= min_chars:
                 return True
     return False
+
+
+def window_hashes(s: str, width: int) -> np.ndarray:
+    """A hash of the `width` characters from every position (equal texts, equal hashes), computed in C:
+    has_long_repeat compares its anchors with every position through these, not one slice at a time."""
+    codes = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
+    n = len(codes) - width + 1
+    hashes = np.zeros(max(0, n), dtype=np.uint64)
+    for k in range(width):  # a polynomial in the code points, modulo 2**64
+        hashes = hashes * np.uint64(1_000_003) + codes[k:k + n]
+    return hashes
 
 
 def repeated_runs(s: str, line_of: list[int], min_chars: int, anchor: int, max_candidates: int) -> list[Run]:
