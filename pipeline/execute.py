@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from . import budget, chain, statefile, store
+from .decode import DecodeError, decode_bytes
 from .listing import SourceError, read_source
 from .model import Edit, StageResult
 from .stages import STAGES
@@ -60,18 +62,35 @@ def _previous_state(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
     return read_state(previous_stage(stage), doc, output_dir)
 
 
-def read_state(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
+def read_state(stage: str, doc: Doc, output_dir: Path, want_raw: bool = False) -> dict[str, Any]:
     """A stage's stored state; one torn by a crash (not fsynced, see statefile) or gone is made again."""
     path = store.state_path(output_dir, doc, stage)
     try:
-        state = store.read_json(path)
+        state = store.read_json(path, source_text(doc), want_raw)
         if "text" in state:  # else its text's base is gone (statefile): as good as torn
             return state
     except (statefile.StateCorrupt, FileNotFoundError):
         pass
     path.unlink(missing_ok=True)
     run_stage(stage, doc, output_dir)
-    return store.read_json(path)
+    return store.read_json(path, source_text(doc), want_raw)
+
+
+def source_text(doc: Doc) -> Callable[[], str | None]:
+    """What decodes a plain-text source again: its raw text, which decode's state does not store
+    (None when the source is gone, changed or unreadable: the state is then made again)."""
+    def decoded() -> str | None:
+        try:
+            return decode_bytes(read_source(doc.path, doc.sha256))[0]
+        except (SourceError, DecodeError, OSError):
+            return None
+
+    return decoded
+
+
+def raw_text_from_source(stage: str, state: dict[str, Any]) -> bool:
+    """Decode's raw text of a plain-text source is the source decoded again: not stored twice."""
+    return stage == "decode" and state["meta"].get("format", "text") == "text"
 
 
 def _state(doc: Doc, stage: str, result: StageResult, **extra: Any) -> dict[str, Any]:
@@ -103,7 +122,8 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
         if stage == STAGES[-1]:
             publish(output_dir, doc, state)
         base = store.state_path(output_dir, doc, previous_stage(stage)) if previous_stage(stage) else None
-        statefile.write(store.state_path(output_dir, doc, stage), state, durable=stage == STAGES[-1], base=base)
+        statefile.write(store.state_path(output_dir, doc, stage), state, durable=stage == STAGES[-1], base=base,
+                        raw_from_source=raw_text_from_source(stage, state))
         store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
         store.remove_stale(output_dir, doc, stage)
     except ReportTaken as exc:

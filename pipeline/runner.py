@@ -146,7 +146,7 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
 
     Done here rather than in a task's complete(), which stays one stat.
     """
-    from .execute import publish
+    from .execute import publish, source_text
 
     count = 0
     for doc in docs:
@@ -155,7 +155,7 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
         state = store.state_path(output_dir, doc, STAGES[-1])
         if state.exists():
             with contextlib.suppress(OSError):  # a path taken by another file: its render reports why
-                publish(output_dir, doc, store.read_json(state))
+                publish(output_dir, doc, store.read_json(state, source_text(doc)))
                 count += 1
     return count
 

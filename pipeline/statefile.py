@@ -34,6 +34,7 @@ MAGIC = b"GWRZ1\n"
 LEVEL = 1
 TEXT_FROM = "text_from"  # a stored state's text is rebuilt from this base ...
 OWN_RAW_TEXT = "raw_text"  # ... its own raw text, or else the sibling state file of this name
+RAW_FROM_SOURCE = "raw_text_from_source"  # the raw text is not stored: the source decoded again gives it
 # Texts of states just read or written, by path: the bases a following write derives from, and
 # what a following read needs not rebuild. A shard runs one stage over all its documents, then
 # the next: this keeps two stages of a shard of some forty reports (8 MB or so; past that, reads rebuild).
@@ -104,39 +105,51 @@ def compacted(state: dict[str, Any], base: Path | None) -> dict[str, Any]:
     return state
 
 
-def write(path: Path, state: Any, durable: bool, base: Path | None = None) -> None:
+def write(path: Path, state: Any, durable: bool, base: Path | None = None, raw_from_source: bool = False) -> None:
     """Write a state atomically; fsync it only when `durable` (the final stage's result).
 
     `base` is the state file of the previous stage, whose full text (if it was
-    just read or written) may stand in for this state's text.
+    just read or written) may stand in for this state's text. `raw_from_source`:
+    the state's raw text is the source file decoded, which the reader can do
+    again (see read's `raw_source`): it is not stored a second time.
     """
     from .store import write_bytes_atomic
 
     stored = compacted(state, base) if isinstance(state, dict) else state
+    if raw_from_source and isinstance(stored, dict) and isinstance(stored.get(OWN_RAW_TEXT), str):
+        stored = {**stored, OWN_RAW_TEXT: None, RAW_FROM_SOURCE: True}
     write_bytes_atomic(path, dumps(stored), durable=durable)
     if isinstance(state, dict) and isinstance(state.get("text"), str):
         _remember(path, state["text"])
 
 
-def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes, depth: int = 0) -> Any:
+def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes, depth: int = 0,
+         raw_source: Callable[[], str | None] | None = None, want_raw: bool = False) -> Any:
     """A state with its text; a derived text whose base is gone is left out (no "text" key).
 
     `read_bytes` reads a file (store.read_own_bytes: never through a link or a FIFO put in its place).
+    A raw text not stored (written with raw_from_source) comes from `raw_source` (the source
+    decoded again) when the text is rebuilt from it or `want_raw` asks for it; else it is None.
     """
     try:
         state = loads(read_bytes(path))
     except StateCorrupt as exc:
         raise StateCorrupt(f"{path}: {exc}") from exc
-    source = state.pop(TEXT_FROM, None) if isinstance(state, dict) else None
+    if not isinstance(state, dict):
+        return state
+    from_source = state.pop(RAW_FROM_SOURCE, False)
+    source = state.pop(TEXT_FROM, None)
+    if from_source and (want_raw or source == OWN_RAW_TEXT and str(path) not in _full_texts):
+        state[OWN_RAW_TEXT] = raw_source() if raw_source is not None else None
     if source is None:
-        if isinstance(state, dict) and isinstance(state.get("text"), str):
+        if isinstance(state.get("text"), str):
             _remember(path, state["text"])
         return state
     if str(path) in _full_texts:  # just written or read: its text is already rebuilt
         state["text"] = _full_texts[str(path)]
         return state
     base_text = state.get(OWN_RAW_TEXT) if source == OWN_RAW_TEXT else \
-        _full_text(path.parent / source, read_bytes, depth + 1)
+        _full_text(path.parent / source, read_bytes, depth + 1, raw_source)
     if base_text is None:
         del state["text"]  # an older run's result whose base was replaced: its metadata still reads
         return state
@@ -148,14 +161,15 @@ def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes, dept
     return state
 
 
-def _full_text(path: Path, read_bytes: Callable[[Path], bytes], depth: int) -> str | None:
+def _full_text(path: Path, read_bytes: Callable[[Path], bytes], depth: int,
+               raw_source: Callable[[], str | None] | None) -> str | None:
     """The text of a base state file (rebuilt from its own base if need be), None when it is gone."""
     if str(path) in _full_texts:
         return _full_texts[str(path)]
     if depth > MAX_CHAIN:  # a chain longer than the stages (or a loop): not one we wrote
         return None
     try:
-        base = read(path, read_bytes, depth)
+        base = read(path, read_bytes, depth, raw_source)
     except (OSError, StateCorrupt):
         return None
     text = base.get("text") if isinstance(base, dict) else None

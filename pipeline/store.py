@@ -38,7 +38,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -290,9 +290,12 @@ def outputs_in_place(output_dir: Path, stem: str) -> bool:
     return is_own_file(report_path(output_dir, stem)) and is_own_file(changes_path(output_dir, stem))
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file or a stage state (pipeline/statefile.py reads both), never through a link or FIFO."""
-    return statefile.read(path, read_own_bytes)
+def read_json(path: Path, raw_source: Callable[[], str | None] | None = None, want_raw: bool = False) -> Any:
+    """A JSON file or a stage state (pipeline/statefile.py reads both), never through a link or FIFO.
+
+    `raw_source` decodes the document's source again, for a state that does not store its raw text.
+    """
+    return statefile.read(path, read_own_bytes, raw_source=raw_source, want_raw=want_raw)
 
 
 def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:

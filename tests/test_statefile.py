@@ -57,12 +57,23 @@ def test_intermediate_texts_are_rebuilt_from_a_full_one(tmp_path: Path) -> None:
     derived = [s for s, state in stored.items() if statefile.TEXT_FROM in state]
     assert derived == [s for s in STAGES if s != "extract"]  # a chain: each from the one before
     assert stored["decode"][statefile.TEXT_FROM] == statefile.OWN_RAW_TEXT
+    assert stored["decode"][statefile.OWN_RAW_TEXT] is None  # a plain-text source: decoded again when needed
     statefile.forget_texts()  # read from the files alone: each text rebuilt through its chain
-    texts = {s: store.read_json(store.state_path(out, doc, s))["text"] for s in STAGES}
+    texts = {s: store.read_json(store.state_path(out, doc, s), execute.source_text(doc))["text"] for s in STAGES}
     assert texts["render"] == store.report_path(out, doc.stem).read_text(encoding="utf-8")
+    raw = execute.read_state("decode", doc, out, want_raw=True)["raw_text"]
+    assert raw == Path(doc.path).read_text(encoding="utf-8")
     for previous, stage in zip(STAGES[1:], STAGES[2:], strict=False):
         edits = store.read_json(store.state_path(out, doc, stage))["edits"]
         assert statefile.replay(texts[previous], edits) == texts[stage]
+
+
+def test_a_state_whose_source_changed_reads_without_its_text(tmp_path: Path) -> None:
+    """The raw text comes from the source: a source edited since is not taken for the one cleaned."""
+    doc, out = cleaned(tmp_path)
+    statefile.forget_texts()
+    Path(doc.path).write_text("改过的文本\n", encoding="utf-8")
+    assert "text" not in store.read_json(store.state_path(out, doc, "normalise"), execute.source_text(doc))
 
 
 def test_a_state_whose_base_is_gone_is_made_again(tmp_path: Path) -> None:
