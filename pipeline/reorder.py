@@ -297,12 +297,13 @@ def sure_faults(texts: list[str], order: list[int], marks: Marks = NO_MARKS) -> 
     return faults + jump_faults(order, marks)
 
 
-def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats) -> set[int]:
-    """Lines after a line left open that the join evidence does not tie to it."""
+def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats, marked: bool = False) -> set[int]:
+    """Lines after a line left open that the join evidence does not tie to it (in a report with
+    jump markers, every such line: a cut whose two markers were both lost reads on as well)."""
     need = rule("R1-fragments")["min_adjacent"]
     return {i for i in range(start + 1, end)
             if ra.is_dangling(texts[i - 1]) and ra.can_continue(texts[i]) and not ra.is_heading_like(texts[i])
-            and ra.join_score(stats, texts[i - 1], texts[i]) < need}
+            and (marked or ra.join_score(stats, texts[i - 1], texts[i]) < need)}
 
 
 def continuation_cuts(texts: list[str], bounds: list[int], end: int) -> set[int]:
@@ -347,7 +348,7 @@ def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats,
     limit = rule("R1-fragments")["max_fragments"]
     cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end) | marks.cuts(start, end)
     if len(cuts) < limit:
-        loose = loose_cuts(texts, start, end, stats)
+        loose = loose_cuts(texts, start, end, stats, bool(marks.ups or marks.downs))
         if len(cuts | loose) < limit:
             cuts |= loose
     bounds = sorted({start} | cuts)
@@ -430,8 +431,9 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
     n = len(frags)
     marked = any(f.up is not None or f.down is not None for f in frags)
     together = jumps["printed_together"] if marked else cfg["printed_next"]
-    # a line left open that the next printed line does not plainly continue: both markers of a cut lost?
-    loose = {y for y in range(1, n) if marked and loose_cuts(texts, frags[y].start - 1, frags[y].start + 1, stats)}
+    # a line left open that the next printed line may continue: a cut whose two markers were lost?
+    loose = {y for y in range(1, n)
+             if marked and loose_cuts(texts, frags[y].start - 1, frags[y].start + 1, stats, True)}
     pair = {}
     for x in range(n):
         for y in range(n):
@@ -446,9 +448,13 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
         score, state = outline_walk(list(f.markers), walk[0])
         if last is not None:
             before = frags[last]
-            score += pair[last, y][0] + jump_score(before, f, walk[1])
-            if y == last + 1 and before.down is None and f.up is None:
-                score += together if y not in loose else cfg["printed_next"]
+            joint = pair[last, y][0]
+            if y == last + 1 and before.down is None and f.up is None and not f.glossary:
+                # (reassemble may have moved a glossary printed first to the end: not print order)
+                # in a report with markers, one printed piece: a line left open before a heading is the page's own
+                sticky = marked and y not in loose
+                joint = max(joint, 0.0) + together if sticky else joint + cfg["printed_next"]
+            score += joint + jump_score(before, f, walk[1])
             if before.closing and not f.glossary or before.glossary and f.closing:  # the closing, then the glossary
                 score += ends["after_closing"]
         else:
