@@ -272,11 +272,20 @@ def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
 
 def jump_faults(order: list[int], marks: Marks) -> int:
     """Jump markers the order does not honour: a 下转 not followed by a 上接 (or last), a 上接
-    not preceded by a 下转 (or first). No uncut report carries one, so none counts there."""
+    not preceded by a 下转 (or first), a 上接 naming another page than the one the piece before
+    it was sent to. No uncut report carries one, so none counts there."""
     if not order or not marks.ups and not marks.downs:
         return 0
     faults = (order[0] in marks.ups) + (order[-1] in marks.downs)
-    return faults + sum((a in marks.downs) != (b in marks.ups) for a, b in zip(order, order[1:], strict=False))
+    page = None  # the page the piece read now is on, as the 下转 before it named it
+    for a, b in zip(order, order[1:], strict=False):
+        down, up = marks.downs.get(a), marks.ups.get(b)
+        faults += (down is None) != (up is None)
+        if down is not None and up is not None:
+            faults += page is not None and not same_page(page, up)  # the 上接 names another page
+        if down is not None or up is not None:
+            page = down
+    return faults
 
 
 def sure_faults(texts: list[str], order: list[int], marks: Marks = NO_MARKS) -> int:

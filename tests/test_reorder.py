@@ -214,6 +214,9 @@ def test_an_order_that_breaks_a_jump_is_faulted() -> None:
     assert jump_faults([0, 2, 1], marks) == 0
     assert jump_faults([0, 1, 2], marks) == 2 and jump_faults([2, 0, 1], marks) == 2
     assert jump_faults([0, 1, 2], Marks()) == 0
+    # 0 sends the piece 1–2 to page 9: the 上接 of 3 must name page 9
+    assert jump_faults([0, 1, 2, 3], Marks({1: "5", 3: "9"}, {0: "9", 2: "4"})) == 0
+    assert jump_faults([0, 1, 2, 3], Marks({1: "5", 3: "7"}, {0: "9", 2: "4"})) == 1
 
 
 MARKED_EXACT = ("000", "001", "002", "003")  # 004's gold leaves paragraphs without final punctuation: joins are guesses
