@@ -23,7 +23,7 @@ from typing import Any
 import regex
 
 from . import reassemble as ra
-from . import rules
+from . import rules, shape
 from .shape import outline_marker
 
 State = tuple[tuple[int, int], ...]  # the outline path so far: ((level, number), ...)
@@ -247,6 +247,16 @@ def opens_report(s: str) -> bool:
     return bool(regex.search(ends["address"], s)) or ra.is_heading_like(s) and bool(regex.search(ends["title"], s))
 
 
+def opens_body(s: str) -> bool:
+    """The title, the address, or the sentence the address opens (现在，我代表…): the report's start."""
+    return opens_report(s) or shape.is_opening_formula(s)
+
+
+def bare_address(s: str) -> bool:
+    """An address on a line of its own (各位代表！): it opens the report or one of its parts."""
+    return shape.is_address(s) and len(s) <= rule("R4-ends")["bare_address_chars"]
+
+
 def must_cut(a: str, b: str, closing: str) -> bool:
     """Line b cannot be printed after line a in one piece of the report."""
     if opens_report(b):
@@ -290,9 +300,9 @@ def jump_faults(order: list[int], marks: Marks) -> int:
 
 def sure_faults(texts: list[str], order: list[int], marks: Marks = NO_MARKS) -> int:
     """What no uncut report shows, lines read in `order`: section markers (一、, （一）) out of
-    sequence, a clause mark opening a line after a finished sentence, the title or address
-    after report text. (A line left open before a heading is not one: sites drop the final
-    punctuation of paragraphs, and print PM|2.5 on two lines.)"""
+    sequence, a clause mark opening a line after a finished sentence, the title, address or
+    opening sentence (现在，我代表…) after report text. (A line left open before a heading is
+    not one: sites drop the final punctuation of paragraphs, and print PM|2.5 on two lines.)"""
     state: State = ()
     faults, body_seen = 0, False
     for k, i in enumerate(order):
@@ -301,8 +311,9 @@ def sure_faults(texts: list[str], order: list[int], marks: Marks = NO_MARKS) -> 
             state, ok = follow(state, marker)
             faults += not ok and marker[0] in (1, 2)
         faults += k > 0 and ra.ends_sentence(texts[order[k - 1]]) and opens_mid_sentence(texts[i])
-        faults += opens_report(texts[i]) and body_seen
-        body_seen = body_seen or not opens_report(texts[i]) and not ra.is_heading_like(texts[i])
+        faults += opens_body(texts[i]) and body_seen
+        body_seen = body_seen or not opens_body(texts[i]) and not ra.is_heading_like(texts[i]) \
+            and not bare_address(texts[i])
     return faults + jump_faults(order, marks)
 
 
@@ -373,7 +384,7 @@ def make_fragments(texts: list[str], bounds: list[int], end: int, marks: Marks =
         lines = texts[a:b]
         frags.append(Fragment(
             a, b, tuple(m for m in map(line_marker, lines) if m),
-            any(opens_report(t) for t in lines[:ends["address_lines"]]),
+            any(opens_body(t) for t in lines[:ends["address_lines"]]),
             any(ra.is_glossary_heading(t) for t in lines),
             bool(regex.search(ends["closing"], lines[-1])), marks.ups.get(a), marks.downs.get(b - 1)))
     return frags
@@ -464,7 +475,8 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
                 sticky = marked and y not in loose
                 joint = max(joint, 0.0) + together if sticky else joint + cfg["printed_next"]
             score += joint + jump_score(before, f, walk[1])
-            if before.closing and not f.glossary or before.glossary and f.closing:  # the closing, then the glossary
+            # the closing (its cheers one by one: 万岁！ 万岁！), then the glossary
+            if before.closing and not f.glossary and not closing_only(texts, f) or before.glossary and f.closing:
                 score += ends["after_closing"]
         else:
             score += cfg["closed_open"] if opens_mid_sentence(texts[f.start]) else 0.0
@@ -477,6 +489,12 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
         return score, (state, page_of(frags[last] if last is not None else None, f, walk[1]))
 
     return step, pair
+
+
+def closing_only(texts: list[str], f: Fragment) -> bool:
+    """Every line of the fragment is a closing line (a cheer)."""
+    closing = rule("R4-ends")["closing"]
+    return all(regex.search(closing, t) for t in texts[f.start:f.end])
 
 
 def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:

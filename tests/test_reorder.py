@@ -30,6 +30,7 @@ from pipeline.reorder import (
     jump_faults,
     jump_score,
     same_page,
+    sure_faults,
     word_across,
     word_freqs,
 )
@@ -77,6 +78,11 @@ def test_digits_either_side_of_a_cut_count() -> None:
 ])
 def test_every_outline_level_counts_up_under_its_parent(state: tuple, marker: tuple[int, int], ok: bool) -> None:
     assert follow(state, marker)[1] is ok
+
+
+def test_the_opening_sentence_after_report_text_is_a_fault_and_a_bare_address_before_it_is_not() -> None:
+    texts = ["各位代表！", "现在，我代表国务院，向大会作政府工作报告，请予审议。", "今年的任务很重。我们要努力工作。"]
+    assert sure_faults(texts, [0, 1, 2]) == 0 < sure_faults(texts, [2, 0, 1])
 
 
 # --- cut, shuffled, put back ------------------------------------------------------------
