@@ -5,7 +5,8 @@ recorded batch: move a glossary printed first to the end (F4), restore reading
 order from the outline numbering and continuation links (F1), join paragraphs
 and words cut by a column, page or link break (F2). (Repeated copies, F3, are
 dropped before strip looks for the body: pipeline/repeats.py.) Evidence comes from the document itself: its
-outline markers, its punctuation, and its own character statistics.
+outline markers, its punctuation, and its own character statistics, and the
+jump markers strip removed (meta["jump_markers"], read here and dropped).
 """
 
 from __future__ import annotations

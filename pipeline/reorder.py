@@ -5,7 +5,8 @@ mid-word, and prints the pieces on other pages. The text comes to us as those
 fragments in print order. We find the candidate cuts (`fragment_bounds`), score
 every junction of two fragments with evidence any report carries (the cut itself:
 a line left open wants a continuation, characters across the cut form a word or a
-number; the outline numbering; the opening and closing of a report; print
+number; the outline numbering; the opening and closing of a report; the jump
+markers strip removed (上接/下转 and the pages they name, `Marks`); print
 adjacency) and search the order with the best total, exactly for few fragments
 and with a bounded beam for more. The printed order is kept unless another
 beats it, and its runner-up, by a decisive margin.
