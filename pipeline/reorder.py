@@ -190,7 +190,7 @@ def line_marker(s: str) -> tuple[int, int] | None:
     """The outline marker of a line, RESET for a glossary or appendix heading."""
     if ra.is_glossary_heading(s):
         return RESET
-    return APPENDIX if regex.match(rule("R3-outline")["appendix"], s) else outline_marker(s)
+    return APPENDIX if pattern("R3-outline", "appendix").match(s) else outline_marker(s)
 
 
 def follow(state: State, marker: tuple[int, int]) -> tuple[State, bool]:
@@ -242,10 +242,16 @@ def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
     return cuts | {i for i in range(start + 1, end) if must_cut(texts[i - 1], texts[i], closing)}
 
 
+@cache
+def pattern(rule_id: str, key: str) -> regex.Pattern[str]:
+    """A pattern of reorder.toml, compiled once."""
+    return regex.compile(rule(rule_id)[key])
+
+
 def opens_report(s: str) -> bool:
     """The title (a short line ending 工作报告) or the address (各位代表：) of the report."""
-    ends = rule("R4-ends")
-    return bool(regex.search(ends["address"], s)) or ra.is_heading_like(s) and bool(regex.search(ends["title"], s))
+    return bool(pattern("R4-ends", "address").search(s)) \
+        or ra.is_heading_like(s) and bool(pattern("R4-ends", "title").search(s))
 
 
 def opens_body(s: str) -> bool:
@@ -312,9 +318,9 @@ def sure_faults(texts: list[str], order: list[int], marks: Marks = NO_MARKS) -> 
             state, ok = follow(state, marker)
             faults += not ok and marker[0] in (1, 2)
         faults += k > 0 and ra.ends_sentence(texts[order[k - 1]]) and opens_mid_sentence(texts[i])
-        faults += opens_body(texts[i]) and body_seen
-        body_seen = body_seen or not opens_body(texts[i]) and not ra.is_heading_like(texts[i]) \
-            and not bare_address(texts[i])
+        opening = opens_body(texts[i])
+        faults += opening and body_seen
+        body_seen = body_seen or not opening and not ra.is_heading_like(texts[i]) and not bare_address(texts[i])
     return faults + jump_faults(order, marks)
 
 
@@ -387,7 +393,7 @@ def make_fragments(texts: list[str], bounds: list[int], end: int, marks: Marks =
             a, b, tuple(m for m in map(line_marker, lines) if m),
             any(opens_body(t) for t in lines[:ends["address_lines"]]),
             any(ra.is_glossary_heading(t) for t in lines),
-            bool(regex.search(ends["closing"], lines[-1])), marks.ups.get(a), marks.downs.get(b - 1)))
+            bool(pattern("R4-ends", "closing").search(lines[-1])), marks.ups.get(a), marks.downs.get(b - 1)))
     return frags
 
 
@@ -494,8 +500,7 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
 
 def closing_only(texts: list[str], f: Fragment) -> bool:
     """Every line of the fragment is a closing line (a cheer)."""
-    closing = rule("R4-ends")["closing"]
-    return all(regex.search(closing, t) for t in texts[f.start:f.end])
+    return all(pattern("R4-ends", "closing").search(t) for t in texts[f.start:f.end])
 
 
 def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:
