@@ -8,10 +8,11 @@ the file and the reason, and raised as DocumentFailed.
 from __future__ import annotations
 
 import contextlib
-import json
 import traceback
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from . import budget, chain, statefile, store
 from .listing import SourceError, read_source
@@ -151,8 +152,8 @@ def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
     store.check_real_folders(output_dir, report)
     edits = [e for e in all_edits(output_dir, doc) if e.stage != final_state["stage"]]
     edits += [Edit.from_json(e) for e in final_state["edits"]]
-    lines = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in edits)
-    files = [(record, lines.encode("utf-8")), (report, final_state["text"].encode("utf-8"))]
+    lines = b"".join(orjson.dumps(e.to_json()) + b"\n" for e in edits)  # compact JSON, UTF-8 as it is
+    files = [(record, lines), (report, final_state["text"].encode("utf-8"))]
     taken = [p for p, data in reversed(files) if (p.exists() or p.is_symlink()) and not store.holds(p, data)]
     if taken and not store.owns_report(output_dir, doc.stem):
         raise ReportTaken(f"{doc.path}: {taken[0]} exists and was not written by gwr-clean (or was edited since); "

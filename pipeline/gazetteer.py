@@ -51,13 +51,22 @@ def divisions_by_short_name() -> dict[str, tuple[Division, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
+@cache
+def name_heads() -> frozenset[str]:
+    """The first two characters of every short name (place_counts' screen)."""
+    return frozenset(name[:2] for name in divisions_by_short_name())
+
+
 def place_counts(text: str, common_words: frozenset[str]) -> Counter[str]:
     """How often each division's short name occurs (longest match at each position),
     leaving out names that are also common words (资源, 合作 …)."""
-    table = divisions_by_short_name()
+    table, heads = divisions_by_short_name(), name_heads()
     counts: Counter[str] = Counter()
     i = 0
     while i < len(text):
+        if text[i:i + 2] not in heads:  # no name starts here (most positions): one look-up, not three
+            i += 1
+            continue
         for size in (4, 3, 2):
             if text[i:i + size] in table:
                 if text[i:i + size] not in common_words:

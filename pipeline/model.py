@@ -20,6 +20,8 @@ from typing import Any
 import regex
 
 NEWLINE = regex.compile("\n")
+# Spans of one rule at most this many characters apart are recorded as one edit (spans_by_line).
+MERGE_GAP = 16
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,28 @@ class LineCounter:
         return bisect.bisect_right(self._starts, pos) + 1
 
 
+def spans_by_line(text: str, spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Sorted, non-overlapping spans, those of one rule close together on one line merged
+    into one (the few characters between them kept as they are, in both before and after).
+
+    A character-level rule (script conversion, punctuation or digit width) touches
+    most lines many times: one edit per character made the record many times the
+    report. Merged, the record says the same (which rule changed what, exactly,
+    reversibly) in far fewer bytes. Spans further apart than MERGE_GAP characters
+    (an edit's own fields cost more than repeating that much text) or holding a
+    line break stay apart.
+    """
+    merged: list[tuple[int, int, str, str]] = []
+    for start, end, after, rule in sorted(spans, key=lambda s: s[0]):
+        if merged and merged[-1][3] == rule and start - merged[-1][1] <= MERGE_GAP \
+                and "\n" not in after + merged[-1][2] and text.find("\n", merged[-1][0], end) < 0:
+            first, last, done, _ = merged[-1]
+            merged[-1] = (first, end, done + text[last:start] + after, rule)
+        else:
+            merged.append((start, end, after, rule))
+    return merged
+
+
 class Recorder:
     """Accumulates a stage's text and edits, one batch at a time.
 
@@ -149,8 +173,11 @@ class Recorder:
         self.edits: list[Edit] = []
         self._batch = 0
 
-    def replace_spans(self, spans: Iterable[tuple[int, int, str, str]]) -> int:
-        """Replace (start, end, after, rule) spans of the current text as one batch."""
+    def replace_spans(self, spans: Iterable[tuple[int, int, str, str]], by_line: bool = False) -> int:
+        """Replace (start, end, after, rule) spans of the current text as one batch
+        (`by_line`: a rule's spans on one line recorded as one edit, see spans_by_line)."""
+        if by_line:
+            spans = spans_by_line(self.text, list(spans))
         batch = []
         lines = LineCounter(self.text)
         for start, end, after, rule in spans:
@@ -167,7 +194,7 @@ class Recorder:
         return len(batch)
 
     def sub(self, rule: str, pattern: str | regex.Pattern[str],
-            repl: str | Callable[[regex.Match[str]], str | None], flags: int = 0) -> int:
+            repl: str | Callable[[regex.Match[str]], str | None], flags: int = 0, by_line: bool = False) -> int:
         """Regex substitution as one batch; a callable returning None keeps the match."""
         compiled = compiled_pattern(pattern, flags) if isinstance(pattern, str) else pattern
         spans = []
@@ -175,7 +202,7 @@ class Recorder:
             after = repl(m) if callable(repl) else m.expand(repl)
             if after is not None:
                 spans.append((m.start(), m.end(), after, rule))
-        return self.replace_spans(spans)
+        return self.replace_spans(spans, by_line)
 
     def set_text(self, new_text: str, rule: str) -> int:
         """Replace the text wholesale, recording the smallest line-level differences."""

@@ -6,6 +6,7 @@ and records exactly which characters it changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -54,27 +55,26 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(f"{config}.json")
 
 
-def _line_spans(text: str, convert, rule: str) -> list[tuple[int, int, str, str]]:
-    """Convert line by line, recording per-character runs where lengths agree."""
+def _line_spans(text: str, convert: Callable[[str], str], rule: str) -> list[tuple[int, int, str, str]]:
+    """Convert line by line: one span per changed line, from its first changed character to its last."""
     spans, offset = [], 0
     for line in text.split("\n"):
         new = convert(line)
         if new != line:
             if len(new) == len(line):
-                i = 0
-                while i < len(line):
-                    if line[i] != new[i]:
-                        j = i
-                        while j < len(line) and line[j] != new[j]:
-                            j += 1
-                        spans.append((offset + i, offset + j, new[i:j], rule))
-                        i = j
-                    else:
-                        i += 1
+                first, last = changed_range(line, new)
+                spans.append((offset + first, offset + last, new[first:last], rule))
             else:
                 spans.append((offset, offset + len(line), new, rule))
         offset += len(line) + 1
     return spans
+
+
+def changed_range(old: str, new: str) -> tuple[int, int]:
+    """(first, last + 1) of the positions where two texts of one length differ (compared in C)."""
+    a, b = (np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype="<u4") for t in (old, new))
+    where = np.flatnonzero(a != b)
+    return int(where[0]), int(where[-1]) + 1
 
 
 def choose_script_config(text: str, settings: dict[str, Any]) -> str | None:
@@ -120,9 +120,9 @@ def _pairs_to_fullwidth(rec: Recorder) -> None:
             return f"（{inner}）"
         return None
 
-    rec.sub("W1-paren-pair", PAREN_PAIR, paren)
-    rec.sub("W1-paren-lone", PAREN_OPEN, "（")
-    rec.sub("W1-paren-lone", PAREN_CLOSE, "）")
+    rec.sub("W1-paren-pair", PAREN_PAIR, paren, by_line=True)
+    rec.sub("W1-paren-lone", PAREN_OPEN, "（", by_line=True)
+    rec.sub("W1-paren-lone", PAREN_CLOSE, "）", by_line=True)
 
 
 PUNCT_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
@@ -142,14 +142,14 @@ def _punct_to_fullwidth(rec: Recorder) -> None:
             return PUNCT_FULL[m.group()]
         return None
 
-    rec.sub("W1-punct", ASCII_PUNCT, repl)
+    rec.sub("W1-punct", ASCII_PUNCT, repl, by_line=True)
 
 
 def _width_to_half(rec: Recorder) -> None:
     """Full-width digits and Latin letters to ASCII; `．` and `％` inside numbers too."""
-    rec.sub("W3-width", WIDE_ALNUM, lambda m: "".join(chr(ord(c) - 0xFEE0) for c in m.group()))
-    rec.sub("W3-width", WIDE_POINT, ".")
-    rec.sub("W3-width", WIDE_PERCENT, "%")
+    rec.sub("W3-width", WIDE_ALNUM, lambda m: "".join(chr(ord(c) - 0xFEE0) for c in m.group()), by_line=True)
+    rec.sub("W3-width", WIDE_POINT, ".", by_line=True)
+    rec.sub("W3-width", WIDE_PERCENT, "%", by_line=True)
 
 
 def canonical_punctuation(rec: Recorder) -> None:
@@ -189,7 +189,7 @@ def normalise(text: str, meta: dict[str, Any]) -> StageResult:
 
 def _step(rec: Recorder, rule: str) -> None:
     pattern, repl = STEP[rule]
-    rec.sub(rule, pattern, repl)
+    rec.sub(rule, pattern, repl, by_line=True)
 
 
 @cache

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import regex
 
 from . import reorder, rules  # reorder reads this module's line predicates at call time
-from .model import Recorder, StageResult, add_flag, longest_increasing_indices
+from .model import Recorder, StageResult, add_flag, compiled_pattern, longest_increasing_indices
 from .shape import opens_with_address, outline_marker
 
 STAGE = "reassemble"
@@ -33,6 +33,7 @@ CONTINUATION_START = "，、。；：！？）》」』”,;:!?)"
 SENTENCE_PUNCT = "。！？；："
 CLAUSE_PUNCT = "，、。；：！？,;:!?"
 DASH_START = regex.compile(r"^[—－―]")
+FIRST_CLAUSE = regex.compile(rf"[^{CLAUSE_PUNCT}]*")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def can_continue(s: str) -> bool:
 
 
 def is_glossary_heading(s: str) -> bool:
-    return bool(regex.match(rule("glossary")["heading"], s))
+    return bool(compiled_pattern(rule("glossary")["heading"]).match(s))
 
 
 def front_end(lines: list[Line]) -> int:
@@ -118,34 +119,70 @@ def front_end_of(texts: list[str]) -> int:
 
 # --- document statistics: does a cut look like it splits one sentence? --------
 
-@dataclass
+class PairIndex:
+    """Where each two characters of the text occur, found when first asked for.
+
+    Most documents ask for none or a few hundred pairs (the link search runs only
+    where a line is left open), so indexing every pair up front was wasted work.
+    The pairs of one first character are found together, in one pass over its places.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.found: dict[str, list[int]] = {}
+        self.after: dict[str, set[str]] = {}  # first character -> the characters that follow it
+
+    def get(self, pair: str, default: tuple[()] = ()) -> list[int] | tuple[()]:
+        """Every start of the two characters `pair` in the text, overlapping ones included (empty: default)."""
+        if pair not in self.found and pair[:1] not in self.after:
+            self.index_first(pair[:1])
+        return self.found.get(pair) or default
+
+    def followers(self, first: str) -> set[str]:
+        """The characters that follow `first` anywhere in the text."""
+        if first not in self.after:
+            self.index_first(first)
+        return self.after[first]
+
+    def index_first(self, first: str) -> None:
+        text, find = self.text, self.text.find
+        groups: dict[str, list[int]] = {}
+        p = find(first) if first else -1
+        while 0 <= p < len(text) - 1:
+            groups.setdefault(text[p + 1], []).append(p)
+            p = find(first, p + 1)
+        for second, where in groups.items():
+            self.found[first + second] = where
+        self.after[first] = set(groups)
+
+
 class Stats:
-    text: str
-    count: Counter[str]
-    final: Counter[str]
-    initial: Counter[str]
-    at: dict[str, list[int]]  # every two characters of the text -> where they occur
+    """The document's own character statistics, each computed when first used."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.at = PairIndex(text)
+        self.found: dict[str, bool] = {}  # occurs(): the link search asks for many strings twice
+
+    @cached_property
+    def count(self) -> Counter[str]:
+        return Counter(self.text)
 
 
 def document_stats(text: str) -> Stats:
-    count: Counter[str] = Counter(text)
-    final: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(.)[。！？；]", text))
-    initial: Counter[str] = Counter(m.group(1) for m in regex.finditer(r"(?:^|[。！？；])(.)", text,
-                                                                      flags=regex.M))
-    at: dict[str, list[int]] = {}
-    for i in range(len(text) - 1):
-        at.setdefault(text[i:i + 2], []).append(i)
-    return Stats(text, count, final, initial, at)
+    return Stats(text)
 
 
 def occurs(stats: Stats, s: str) -> bool:
     """s (two characters or more) occurs in the text: looked up where its rarest pair occurs
     (a plain search when even that pair is everywhere)."""
-    k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
-    where = stats.at.get(s[k:k + 2], ())
-    if len(where) > 64:
-        return s in stats.text
-    return any(stats.text.startswith(s, p - k) for p in where if p >= k)
+    known = stats.found.get(s)
+    if known is None:
+        k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
+        where = stats.at.get(s[k:k + 2], ())
+        known = s in stats.text if len(where) > 64 else any(stats.text.startswith(s, p - k) for p in where if p >= k)
+        stats.found[s] = known
+    return known
 
 
 def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
@@ -190,7 +227,7 @@ def join_score(stats: Stats, a: str, b: str, adjacent: bool = True) -> int:
         score += 2 * (span - 1) + 1
     if a[-1] in cfg["no_final"]:
         score += 3
-    first_clause = regex.match(rf"[^{CLAUSE_PUNCT}]*", b).group(0)
+    first_clause = FIRST_CLAUSE.match(b).group(0)
     if len(first_clause) <= 2 and len(first_clause) < len(b):
         score += 1
     return score
@@ -266,7 +303,7 @@ def glossary_span(texts: list[str]) -> tuple[int, int] | None:
     for i, text in enumerate(texts):
         if is_glossary_heading(text):
             j = i + 1
-            while j < len(texts) and regex.match(cfg["entry"], texts[j]):
+            while j < len(texts) and compiled_pattern(cfg["entry"]).match(texts[j]):
                 j += 1
             return (i, j) if j > i + 1 else None
     return None
@@ -281,7 +318,7 @@ def move_glossary(rec: Recorder) -> list[int] | None:
         return None
     start, end = block
     after = [line.text for line in lines[end:]]
-    body_after = [t for t in after if not is_heading_like(t) and not regex.match(cfg["entry"], t)]
+    body_after = [t for t in after if not is_heading_like(t) and not compiled_pattern(cfg["entry"]).match(t)]
     sections_after = any(opens_with_address(t) or (outline_marker(t) or (9,))[0] <= 2 for t in after)
     if len(body_after) < cfg["min_body_after"] or not sections_after:
         return None
@@ -397,15 +434,12 @@ class LinkIndex:
         for f in free:
             self.by_first.setdefault(texts[f][:1], []).append(f)
             self.by_two.setdefault(texts[f][:2], []).append(f)
-        self.after: dict[str, set[str]] = {}
-        for pair in stats.at:
-            self.after.setdefault(pair[0], set()).add(pair[1])
 
     def following(self, s: str, n: int) -> set[str]:
         """The n characters that follow s wherever the text has it (s of one or two characters)."""
         if (s, n) not in self.seen:
             text, at = self.stats.text, self.stats.at
-            starts = at.get(s, ()) if len(s) == 2 else (p for y in self.after.get(s, ()) for p in at[s + y])
+            starts = at.get(s, ()) if len(s) == 2 else (p for y in at.followers(s) for p in at.get(s + y))
             self.seen[s, n] = {text[p + len(s):p + len(s) + n] for p in starts}
         return self.seen[s, n]
 
@@ -414,8 +448,8 @@ class LinkIndex:
         cfg = rule("join", "F2-split-paragraph")
         if a[-1] in cfg["no_final"] or rule("order")["min_link_score"] <= 1:
             return set(self.free)
-        found = {f for y in self.after.get(a[-1], ()) if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"]
-                 for f in self.by_first.get(y, ())}
+        found = {f for y in self.stats.at.followers(a[-1])
+                 if bigram_affinity(self.stats, a[-1], y) >= cfg["min_affinity"] for f in self.by_first.get(y, ())}
         if len(a) >= 2:
             found.update(f for y in self.following(a[-2:], 1) for f in self.by_first.get(y, ()))
         found.update(f for yz in self.following(a[-1], 2) for f in self.by_two.get(yz, ()))
@@ -618,7 +652,7 @@ def plan_joins(texts: list[str], start: int, linked: set[int], stats: Stats) -> 
     byline = rule("join", "F2-byline-wrap")
     joins: dict[int, str] = {}
     for i in range(1, min(start, len(texts) - 1)):
-        if regex.search(byline["open"], texts[i]) and regex.match(byline["close"], texts[i + 1]) \
+        if compiled_pattern(byline["open"]).search(texts[i]) and compiled_pattern(byline["close"]).match(texts[i + 1]) \
                 and not texts[i].endswith("上"):
             joins[i] = byline["id"]
     first = max(start, 1)

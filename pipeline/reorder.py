@@ -17,14 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-import regex
-
 from . import reassemble as ra
 from . import rules, shape
+from .model import compiled_pattern
 from .shape import outline_marker
 
 State = tuple[tuple[int, int], ...]  # the outline path so far: ((level, number), ...)
@@ -80,8 +79,10 @@ def word_freqs() -> tuple[dict[str, float], float]:
 MAX_WORD = 6
 
 
+@lru_cache(maxsize=1 << 16)
 def segment_score(s: str) -> float:
-    """Log probability of the best segmentation of s into dictionary words (unigram model)."""
+    """Log probability of the best segmentation of s into dictionary words (unigram model;
+    remembered: the same line ends are weighed against many line starts)."""
     logp, unknown = word_freqs()
     best = [0.0] + [-math.inf] * len(s)
     for i in range(len(s)):
@@ -190,7 +191,7 @@ def line_marker(s: str) -> tuple[int, int] | None:
     """The outline marker of a line, RESET for a glossary or appendix heading."""
     if ra.is_glossary_heading(s):
         return RESET
-    return APPENDIX if pattern("R3-outline", "appendix").match(s) else outline_marker(s)
+    return APPENDIX if compiled_pattern(rule("R3-outline")["appendix"]).match(s) else outline_marker(s)
 
 
 def follow(state: State, marker: tuple[int, int]) -> tuple[State, bool]:
@@ -242,16 +243,11 @@ def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
     return cuts | {i for i in range(start + 1, end) if must_cut(texts[i - 1], texts[i], closing)}
 
 
-@cache
-def pattern(rule_id: str, key: str) -> regex.Pattern[str]:
-    """A pattern of reorder.toml, compiled once."""
-    return regex.compile(rule(rule_id)[key])
-
-
 def opens_report(s: str) -> bool:
     """The title (a short line ending 工作报告) or the address (各位代表：) of the report."""
-    return bool(pattern("R4-ends", "address").search(s)) \
-        or ra.is_heading_like(s) and bool(pattern("R4-ends", "title").search(s))
+    ends = rule("R4-ends")
+    return bool(compiled_pattern(ends["address"]).search(s)
+                or ra.is_heading_like(s) and compiled_pattern(ends["title"]).search(s))
 
 
 def opens_body(s: str) -> bool:
@@ -271,7 +267,7 @@ def must_cut(a: str, b: str, closing: str) -> bool:
     if ra.is_dangling(a):
         return not ra.can_continue(b) or ra.is_heading_like(b)
     return (ra.is_glossary_heading(b) or ra.ends_sentence(a) and opens_mid_sentence(b)
-            or bool(regex.search(closing, a)))
+            or bool(compiled_pattern(closing).search(a)))
 
 
 def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
@@ -371,7 +367,11 @@ def orphan_cuts(texts: list[str], bounds: list[int], end: int, stats: ra.Stats) 
 
 def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats,
                     marks: Marks = NO_MARKS) -> list[int]:
-    """Start lines of the fragments of texts[start:end] (the first is `start`)."""
+    """Start lines of the fragments of texts[start:end] (the first is `start`).
+
+    Past `max_search` fragments no order is searched (plan_fragments): the further cuts,
+    whose search is quadratic in the lines, are then not looked for.
+    """
     limit = rule("R1-fragments")["max_fragments"]
     cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end) | marks.cuts(start, end)
     if len(cuts) < limit:
@@ -379,6 +379,8 @@ def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats,
         if len(cuts | loose) < limit:
             cuts |= loose
     bounds = sorted({start} | cuts)
+    if len(bounds) > rule("R1-fragments")["max_search"]:
+        return bounds
     bounds = sorted({*bounds, *orphan_cuts(texts, bounds, end, stats)})
     more = continuation_cuts(texts, bounds, end)
     return sorted({*bounds, *more}) if len(bounds) + len(more) <= limit else bounds
@@ -393,7 +395,7 @@ def make_fragments(texts: list[str], bounds: list[int], end: int, marks: Marks =
             a, b, tuple(m for m in map(line_marker, lines) if m),
             any(opens_body(t) for t in lines[:ends["address_lines"]]),
             any(ra.is_glossary_heading(t) for t in lines),
-            bool(pattern("R4-ends", "closing").search(lines[-1])), marks.ups.get(a), marks.downs.get(b - 1)))
+            bool(compiled_pattern(ends["closing"]).search(lines[-1])), marks.ups.get(a), marks.downs.get(b - 1)))
     return frags
 
 
@@ -448,7 +450,8 @@ def marked_join(stats: ra.Stats, a: str, b: str) -> tuple[float, bool] | None:
     cfg = rule("R5-jumps")
     score = cut_evidence(stats, a, b)
     plain = outline_marker(a) is None and not ra.is_heading_like(b)  # a paragraph's first words and its rest
-    tail = regex.match(rf"[^{ra.CLAUSE_PUNCT}]{{1,{cfg['lead_tail']}}}[。！？]", b)  # the rest of a lead sentence
+    lead = rf"[^{ra.CLAUSE_PUNCT}]{{1,{cfg['lead_tail']}}}[。！？]"  # the rest of a lead sentence
+    tail = compiled_pattern(lead).match(b)
     return (score, True) if plain or tail or score >= cfg["min_heading_join"] else None
 
 
@@ -469,10 +472,15 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
                 certain = frags[x].down is not None and frags[y].up is not None and marked_join(stats, a, b)
                 pair[x, y] = certain or junction(stats, a, b)
 
+    walks: dict[tuple[int, State], tuple[float, State]] = {}  # the search meets each walk many times
+
     def step(last: int | None, walk: Walk, y: int, placed: int) -> tuple[float, Walk]:
         """Score of putting fragment y next (after `last`, `placed` fragments in)."""
         f = frags[y]
-        score, state = outline_walk(list(f.markers), walk[0])
+        outline = walks.get((y, walk[0]))
+        if outline is None:
+            outline = walks[y, walk[0]] = outline_walk(list(f.markers), walk[0])
+        score, state = outline
         if last is not None:
             before = frags[last]
             joint = pair[last, y][0]
@@ -500,7 +508,7 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
 
 def closing_only(texts: list[str], f: Fragment) -> bool:
     """Every line of the fragment is a closing line (a cheer)."""
-    return all(pattern("R4-ends", "closing").search(t) for t in texts[f.start:f.end])
+    return all(compiled_pattern(rule("R4-ends")["closing"]).search(t) for t in texts[f.start:f.end])
 
 
 def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:

@@ -327,6 +327,9 @@ def curl_quotes(rec: Recorder) -> None:
     spans = []
     offset = 0
     for line in rec.text.split("\n"):
+        if '"' not in line and '＂' not in line:  # most lines: no straight quote to look at
+            offset += len(line) + 1
+            continue
         positions = [i for i, c in enumerate(line) if c in '"＂']
         if positions and len(positions) % 2 == 0 and regex.search(HAN, line):
             pairs = list(zip(positions[::2], positions[1::2], strict=True))

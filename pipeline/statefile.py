@@ -6,13 +6,15 @@ plain JSON. Files start with MAGIC; anything else is read as plain JSON
 (error records, the catalogue state, state written by older versions).
 
 An intermediate stage's text is left out when replaying its edits (the record
-is exact) on a text stored in full rebuilds it: its own raw text (decode) or
-the previous stage's full text, named in TEXT_FROM. Reading rebuilds it; at
-most one full text is read for that, as a derived text is never a base.
+is exact) on its base rebuilds it: its own raw text (decode) or the previous
+stage's text, named in TEXT_FROM. Reading rebuilds it, the base first (a chain
+at most as long as the stages, each step linear); texts just written or read
+are kept in memory, so a run rebuilds nothing it has just made.
 
 Only the final stage's state is flushed to disk before its rename: every
 intermediate one can be rebuilt from the source, so after a crash a torn file
-is no loss. Reading one raises StateCorrupt, and execute runs that stage again.
+is no loss. Reading one raises StateCorrupt, and execute runs that stage again;
+a state whose base was torn reads without its text, and is made again too.
 """
 
 from __future__ import annotations
@@ -32,9 +34,13 @@ MAGIC = b"GWRZ1\n"
 LEVEL = 1
 TEXT_FROM = "text_from"  # a stored state's text is rebuilt from this base ...
 OWN_RAW_TEXT = "raw_text"  # ... its own raw text, or else the sibling state file of this name
-# Full texts just read or written, by path: the bases a following write derives from.
+# Texts of states just read or written, by path: the bases a following write derives from, and
+# what a following read needs not rebuild. A shard runs one stage over all its documents, then
+# the next: this keeps two stages of a shard of some forty reports (8 MB or so; past that, reads rebuild).
 _full_texts: dict[str, str] = {}
-FULL_TEXTS_KEPT = 4
+_kept_chars = 0
+FULL_TEXT_CHARS_KEPT = 4_000_000
+MAX_CHAIN = 16  # more derivations than any document's stages: a loop, not a chain
 
 
 class StateCorrupt(ValueError):
@@ -62,12 +68,21 @@ def replay(text: str, edits: list[dict[str, Any]]) -> str:
     return text
 
 
-def _remember(path: Path, state: Any) -> None:
-    if isinstance(state, dict) and isinstance(state.get("text"), str) and TEXT_FROM not in state:
-        _full_texts.pop(str(path), None)
-        _full_texts[str(path)] = state["text"]
-        while len(_full_texts) > FULL_TEXTS_KEPT:
-            del _full_texts[next(iter(_full_texts))]
+def forget_texts() -> None:
+    """Drop the texts kept in memory (the next reads rebuild them from the files)."""
+    global _kept_chars
+    _full_texts.clear()
+    _kept_chars = 0
+
+
+def _remember(path: Path, text: str) -> None:
+    """Keep the text of a state just written or read (the oldest go past FULL_TEXT_CHARS_KEPT)."""
+    global _kept_chars
+    old = _full_texts.pop(str(path), None)
+    _kept_chars += len(text) - (len(old) if old is not None else 0)
+    _full_texts[str(path)] = text
+    while _kept_chars > FULL_TEXT_CHARS_KEPT and len(_full_texts) > 1:
+        _kept_chars -= len(_full_texts.pop(next(iter(_full_texts))))
 
 
 def compacted(state: dict[str, Any], base: Path | None) -> dict[str, Any]:
@@ -90,20 +105,21 @@ def compacted(state: dict[str, Any], base: Path | None) -> dict[str, Any]:
 
 
 def write(path: Path, state: Any, durable: bool, base: Path | None = None) -> None:
-    """Write a state atomically; fsync it only when `durable` (the final stage's result, kept whole).
+    """Write a state atomically; fsync it only when `durable` (the final stage's result).
 
     `base` is the state file of the previous stage, whose full text (if it was
     just read or written) may stand in for this state's text.
     """
     from .store import write_bytes_atomic
 
-    stored = state if durable or not isinstance(state, dict) else compacted(state, base)
+    stored = compacted(state, base) if isinstance(state, dict) else state
     write_bytes_atomic(path, dumps(stored), durable=durable)
-    _remember(path, stored)
+    if isinstance(state, dict) and isinstance(state.get("text"), str):
+        _remember(path, state["text"])
 
 
-def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes) -> Any:
-    """A state with its text; a derived text whose base file is gone is left out (no "text" key).
+def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes, depth: int = 0) -> Any:
+    """A state with its text; a derived text whose base is gone is left out (no "text" key).
 
     `read_bytes` reads a file (store.read_own_bytes: never through a link or a FIFO put in its place).
     """
@@ -113,9 +129,14 @@ def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes) -> A
         raise StateCorrupt(f"{path}: {exc}") from exc
     source = state.pop(TEXT_FROM, None) if isinstance(state, dict) else None
     if source is None:
-        _remember(path, state)
+        if isinstance(state, dict) and isinstance(state.get("text"), str):
+            _remember(path, state["text"])
         return state
-    base_text = state.get(OWN_RAW_TEXT) if source == OWN_RAW_TEXT else _full_text(path.parent / source, read_bytes)
+    if str(path) in _full_texts:  # just written or read: its text is already rebuilt
+        state["text"] = _full_texts[str(path)]
+        return state
+    base_text = state.get(OWN_RAW_TEXT) if source == OWN_RAW_TEXT else \
+        _full_text(path.parent / source, read_bytes, depth + 1)
     if base_text is None:
         del state["text"]  # an older run's result whose base was replaced: its metadata still reads
         return state
@@ -123,18 +144,19 @@ def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes) -> A
         state["text"] = replay(base_text, state["edits"])
     except ValueError as exc:
         raise StateCorrupt(f"{path}: its text does not rebuild from {source}: {exc}") from exc
+    _remember(path, state["text"])
     return state
 
 
-def _full_text(path: Path, read_bytes: Callable[[Path], bytes]) -> str | None:
-    """The full text stored in a base state file, or None when it is gone or holds none."""
+def _full_text(path: Path, read_bytes: Callable[[Path], bytes], depth: int) -> str | None:
+    """The text of a base state file (rebuilt from its own base if need be), None when it is gone."""
     if str(path) in _full_texts:
         return _full_texts[str(path)]
+    if depth > MAX_CHAIN:  # a chain longer than the stages (or a loop): not one we wrote
+        return None
     try:
-        base = loads(read_bytes(path))
+        base = read(path, read_bytes, depth)
     except (OSError, StateCorrupt):
         return None
-    if not isinstance(base, dict) or TEXT_FROM in base or not isinstance(base.get("text"), str):
-        return None
-    _remember(path, base)
-    return base["text"]
+    text = base.get("text") if isinstance(base, dict) else None
+    return text if isinstance(text, str) else None

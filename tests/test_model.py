@@ -91,3 +91,17 @@ def test_edit_json_is_every_field_in_order() -> None:
     (edit,) = rec.edits
     assert list(edit.to_json().items()) == list(dataclasses.asdict(edit).items())
     assert Edit.from_json(edit.to_json()) == edit
+
+
+def test_spans_of_one_rule_close_together_on_a_line_are_one_edit() -> None:
+    text = "甲,乙,丙" + "丁" * (model.MERGE_GAP + 1) + ",戊\n己,庚"
+    spans = [(m, m + 1, "，", "W1-punct") for m, c in enumerate(text) if c == ","]
+    merged = model.spans_by_line(text, spans)
+    assert merged[0] == (1, 4, "，乙，", "W1-punct")  # close: one span, the text between kept
+    assert len(merged) == 3  # one further than MERGE_GAP away, one on the next line: apart
+    rec = Recorder(text, "normalise")
+    rec.replace_spans(spans, by_line=True)
+    assert rec.text == text.replace(",", "，") and len(rec.edits) == 3
+    assert revert_all(rec.text, rec.edits) == text
+    other = model.spans_by_line("甲,乙;", [(1, 2, "，", "W1-punct"), (3, 4, "；", "W1-other")])
+    assert len(other) == 2  # different rules stay apart

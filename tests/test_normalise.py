@@ -73,3 +73,15 @@ def test_record_is_exact_on_every_sample(path) -> None:
 def test_normalise_is_idempotent_on_gold(path) -> None:
     once = norm(path.read_text(encoding="utf-8"))
     assert normalise(once, {}).edits == []
+
+
+def test_a_traditional_report_is_recorded_in_few_exact_edits() -> None:
+    """One edit per run of close conversions on a line, not one per character: exact, reversible, per line."""
+    simplified = seed_paths()[1].read_text(encoding="utf-8")
+    traditional = opencc.OpenCC("s2t.json").convert(simplified)
+    result = normalise(traditional, {})
+    converted = [e for e in result.edits if e.rule.startswith("E4-opencc")]
+    changed = sum(a != b for a, b in zip(traditional, opencc.OpenCC("t2s.json").convert(traditional), strict=True))
+    assert converted and len(converted) * 3 < changed
+    assert all("\n" not in e.before for e in converted)
+    assert revert_all(result.text, result.edits) == traditional
