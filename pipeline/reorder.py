@@ -320,13 +320,14 @@ def sure_faults(texts: list[str], order: list[int], marks: Marks = NO_MARKS) -> 
     return faults + jump_faults(order, marks)
 
 
-def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats, marked: bool = False) -> set[int]:
-    """Lines after a line left open that the join evidence does not tie to it (in a report with
-    jump markers, every such line: a cut whose two markers were both lost reads on as well)."""
+def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats, every: bool = False) -> set[int]:
+    """Lines after a line left open that the join evidence does not tie to it (every: all lines
+    after a line left open that may go on with it; a cut whose two sides happen to read on,
+    全|国统一, is one, and the search weighs the printed order there against the rest)."""
     need = rule("R1-fragments")["min_adjacent"]
     return {i for i in range(start + 1, end)
             if ra.is_dangling(texts[i - 1]) and ra.can_continue(texts[i]) and not ra.is_heading_like(texts[i])
-            and (marked or ra.join_score(stats, texts[i - 1], texts[i]) < need)}
+            and (every or ra.join_score(stats, texts[i - 1], texts[i]) < need)}
 
 
 def continuation_cuts(texts: list[str], bounds: list[int], end: int) -> set[int]:
@@ -375,7 +376,7 @@ def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats,
     limit = rule("R1-fragments")["max_fragments"]
     cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end) | marks.cuts(start, end)
     if len(cuts) < limit:
-        loose = loose_cuts(texts, start, end, stats, bool(marks.ups or marks.downs))
+        loose = loose_cuts(texts, start, end, stats, True)
         if len(cuts | loose) < limit:
             cuts |= loose
     bounds = sorted({start} | cuts)
