@@ -25,10 +25,12 @@ from pipeline.reassemble import document_stats, reassemble
 from pipeline.reorder import (
     Fragment,
     Marks,
+    bracket_evidence,
     cut_evidence,
     follow,
     jump_faults,
     jump_score,
+    marked_join,
     same_page,
     sure_faults,
     word_across,
@@ -83,6 +85,18 @@ def test_every_outline_level_counts_up_under_its_parent(state: tuple, marker: tu
 def test_the_opening_sentence_after_report_text_is_a_fault_and_a_bare_address_before_it_is_not() -> None:
     texts = ["各位代表！", "现在，我代表国务院，向大会作政府工作报告，请予审议。", "今年的任务很重。我们要努力工作。"]
     assert sure_faults(texts, [0, 1, 2]) == 0 < sure_faults(texts, [2, 0, 1])
+
+
+def test_a_quote_left_open_before_a_cut_wants_its_close_after_it() -> None:
+    assert bracket_evidence("争创“全国法治政府", "”稳就业工作") > 0 > bracket_evidence("争创“全国法治政府", "“三送三稳”")
+    assert bracket_evidence("建设法治政府", "稳就业工作") == 0
+
+
+def test_a_numbered_line_cut_short_is_joined_with_the_rest_of_its_lead_sentence_only() -> None:
+    """（三）…更 | 加优质。 is one lead sentence; a whole heading before its paragraph is not joined."""
+    stats = document_stats(gold_text("003"))
+    assert marked_join(stats, "（三）致力让健康服务更", "加优质。深入推进健康株洲建设，聚焦看病难问题。") is not None
+    assert marked_join(stats, "（三）致力让健康服务更加优质", "深入推进健康株洲建设，聚焦看病难问题，抓好三医联动。") is None
 
 
 # --- cut, shuffled, put back ------------------------------------------------------------
