@@ -55,7 +55,7 @@ def text_step(stage: str, text: str, meta: dict[str, Any]) -> StageResult:
         checks.flag_not_chinese(meta, text)
     result: StageResult = stage_function(stage)(text, meta)
     result.meta = dict(result.meta)
-    hints.carry_meta(result.meta, result.edits, result.text)
+    hints.carry_meta(result.meta, result.edits, result.text, meta)
     result.meta["han_removed_by_rules"] = (result.meta.get("han_removed_by_rules", 0)
                                            + checks.removed_by_rules(result.edits))
     return result

@@ -5,7 +5,8 @@ recorded batch: move a glossary printed first to the end (F4), restore reading
 order from the outline numbering and continuation links (F1), join paragraphs
 and words cut by a column, page or link break (F2). (Repeated copies, F3, are
 dropped before strip looks for the body: pipeline/repeats.py.) Evidence comes from the document itself: its
-outline markers, its punctuation, and its own character statistics.
+outline markers, its punctuation, and its own character statistics, and the
+jump markers strip removed (meta["jump_markers"], read here and dropped).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .shape import opens_with_address, outline_marker
 STAGE = "reassemble"
 RULE_FILES = ("reassemble.toml", "reorder.toml")
 EXTRA_MODULES = ("reorder",)
+JUMP_KEY = "jump_markers"  # strip's jump markers: [[line offset, "up" | "down", page], ...]
 
 TERMINAL = "。！？；：!?;:…"
 CLOSERS = "”’）)」』》】"
@@ -307,20 +309,42 @@ def glossary_span(texts: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def move_glossary(rec: Recorder) -> None:
+def move_glossary(rec: Recorder) -> list[int] | None:
+    """Move a glossary printed first to the end; the order of the lines applied, if any."""
     cfg = rule("glossary")
     lines = split_lines(rec.text)
     block = glossary_block(lines)
     if block is None:
-        return
+        return None
     start, end = block
     after = [line.text for line in lines[end:]]
     body_after = [t for t in after if not is_heading_like(t) and not compiled_pattern(cfg["entry"]).match(t)]
     sections_after = any(opens_with_address(t) or (outline_marker(t) or (9,))[0] <= 2 for t in after)
     if len(body_after) < cfg["min_body_after"] or not sections_after:
-        return
+        return None
     order = [*range(start), *range(end, len(lines)), *range(start, end)]
     apply_order(rec, lines, order, cfg["id"])
+    return order
+
+
+def jump_marks(text: str, meta: dict[str, Any]) -> reorder.Marks:
+    """The jump markers strip removed (meta, by line offset), by line of `text`."""
+    at = {line.start: k for k, line in enumerate(split_lines(text))}
+    ups: dict[int, str] = {}
+    downs: dict[int, str] = {}
+    for pos, way, page in meta.get(JUMP_KEY, []):
+        if pos in at:
+            (ups if way == "up" else downs)[at[pos]] = page
+    return reorder.Marks(ups, downs)
+
+
+def moved_marks(marks: reorder.Marks, order: list[int] | None) -> reorder.Marks:
+    """The markers' lines once the lines are put in `order`."""
+    if order is None:
+        return marks
+    position = {line: k for k, line in enumerate(order)}
+    return reorder.Marks({position[i]: p for i, p in marks.ups.items()},
+                         {position[i]: p for i, p in marks.downs.items()})
 
 
 # --- F1: reading order ------------------------------------------------------------
@@ -586,7 +610,7 @@ def linked_order(texts: list[str], stats: Stats, meta: dict[str, Any]) -> tuple[
     return [*range(start), *(i for chain in chains for i in chain), *range(end, len(texts))], links
 
 
-def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
+def restore_order(rec: Recorder, meta: dict[str, Any], marks: reorder.Marks | None = None) -> set[int]:
     """Reorder out-of-sequence fragments; returns the lines (by position after the move) to join.
 
     The links and section numbers settle a page cut at a few places. The whole-report
@@ -598,10 +622,11 @@ def restore_order(rec: Recorder, meta: dict[str, Any]) -> set[int]:
     stats = document_stats(rec.text)
     own_meta: dict[str, Any] = {}
     order, links = linked_order(texts, stats, own_meta)
-    faults = reorder.sure_faults(texts, order)
-    plan = reorder.plan_fragments(texts, stats) if faults else None  # it could only lose to `order`
-    if plan is not None and reorder.sure_faults(texts, plan.lines) < faults \
-            and reorder.better_order(texts, stats, plan.lines, order):
+    marks = marks or reorder.Marks()
+    faults = reorder.sure_faults(texts, order, marks)
+    plan = reorder.plan_fragments(texts, stats, marks) if faults else None  # it could only lose to `order`
+    if plan is not None and reorder.sure_faults(texts, plan.lines, marks) < faults \
+            and reorder.better_order(texts, stats, plan.lines, order, marks):
         order, links = plan.lines, plan.joins
         own_meta = {"flags": plan.flags}
     for flag in own_meta.get("flags", []):
@@ -684,7 +709,8 @@ def reassemble(text: str, meta: dict[str, Any]) -> StageResult:
     rec = Recorder(text, STAGE)
     if "front_matter_in" in meta:  # a report we rendered: already in one piece and in order
         return rec.result(meta)
-    move_glossary(rec)
-    linked = restore_order(rec, meta)
+    marks = jump_marks(text, meta)
+    meta.pop(JUMP_KEY, None)  # read here: the lines it names are moved and joined below
+    linked = restore_order(rec, meta, moved_marks(marks, move_glossary(rec)))
     join_lines(rec, linked, meta)
     return rec.result(meta)

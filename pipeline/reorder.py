@@ -5,7 +5,8 @@ mid-word, and prints the pieces on other pages. The text comes to us as those
 fragments in print order. We find the candidate cuts (`fragment_bounds`), score
 every junction of two fragments with evidence any report carries (the cut itself:
 a line left open wants a continuation, characters across the cut form a word or a
-number; the outline numbering; the opening and closing of a report; print
+number; the outline numbering; the opening and closing of a report; the jump
+markers strip removed (上接/下转 and the pages they name, `Marks`); print
 adjacency) and search the order with the best total, exactly for few fragments
 and with a bounded beam for more. The printed order is kept unless another
 beats it, and its runner-up, by a decisive margin.
@@ -15,17 +16,43 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 from . import reassemble as ra
-from . import rules
+from . import rules, shape
 from .model import compiled_pattern
 from .shape import outline_marker
 
 State = tuple[tuple[int, int], ...]  # the outline path so far: ((level, number), ...)
+Walk = tuple[State, str | None]  # the outline path, and the page the last fragment is printed on (page_of)
+START: Walk = ((), None)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The jump markers strip removed, by line: 上接 on a fragment's first line (the page it
+    goes on from), 下转 on its last (the page it goes on to). Each is a certain cut."""
+
+    ups: dict[int, str] = field(default_factory=dict)
+    downs: dict[int, str] = field(default_factory=dict)
+
+    def cuts(self, start: int, end: int) -> set[int]:
+        """Lines a fragment starts at: after a 下转, at a 上接."""
+        return {i for i in (*self.ups, *(d + 1 for d in self.downs)) if start < i < end}
+
+
+NO_MARKS = Marks()
+
+
+def same_page(a: str, b: str) -> bool:
+    """Two page labels name one page (A3 and 3 alike; A3 and B3 not)."""
+    return a == b or a.lstrip(ALPHA) == b.lstrip(ALPHA) and not (a[:1] in ALPHA and b[:1] in ALPHA)
+
+
+ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @cache
@@ -91,10 +118,37 @@ def shared_strings(stats: ra.Stats, a: str, b: str) -> float:
     return total
 
 
+def last_mark(s: str, pair: str) -> str:
+    """The pair's mark that comes last in s ("" when s has neither)."""
+    at = max(s.rfind(pair[0]), s.rfind(pair[1]))
+    return s[at] if at >= 0 else ""
+
+
+def first_mark(s: str, pair: str) -> str:
+    """The pair's mark that comes first in s ("" when s has neither)."""
+    found = [k for k in (s.find(pair[0]), s.find(pair[1])) if k >= 0]
+    return s[min(found)] if found else ""
+
+
+def bracket_evidence(a: str, b: str) -> float:
+    """Quotes and brackets across the cut: one a leaves open and b closes (+); one a leaves open
+    and b opens another first, or one b closes right after a closed its own (−). A line
+    with neither mark says nothing (a quoted title may run over several lines)."""
+    cfg = rule("R2-cut-words")
+    score = 0.0
+    for pair in cfg["pairs"]:
+        before, after = last_mark(a, pair), first_mark(b, pair)
+        if before and after:
+            score += cfg["bracket_closed"] if (before, after) == (pair[0], pair[1]) \
+                else cfg["bracket_unmatched"] if before == after else 0.0
+    return score
+
+
 def cut_evidence(stats: ra.Stats, a: str, b: str) -> float:
     """How strongly b reads as the rest of the sentence a leaves open."""
     cfg = rule("R2-cut-words")
     score = cfg["word"] * min(cfg["word_cap"], word_across(a, b)) + cfg["shared"] * shared_strings(stats, a, b)
+    score += bracket_evidence(a, b)
     if number_across(a, b):
         score += cfg["number"]
     if b[:1] and b[0] in ra.CONTINUATION_START:
@@ -115,7 +169,16 @@ def junction(stats: ra.Stats, a: str, b: str) -> tuple[float, bool]:
         return cfg["open_continues"] + cut_evidence(stats, a, b), True
     if opens_mid_sentence(b):  # after a finished sentence, impossible; after a short piece, its rest
         return (cfg["closed_open"], False) if ra.ends_sentence(a) else (cut_evidence(stats, a, b), True)
+    if short_open(a, b):  # a few words cut off a paragraph (用忠诚书 | 写初心。), or an unnumbered heading
+        score = cut_evidence(stats, a, b)
+        return (score, True) if score >= rule("R5-jumps")["min_heading_join"] else (0.0, False)
     return 0.0, False
+
+
+def short_open(a: str, b: str) -> bool:
+    """a is short, unfinished and unnumbered, and b a paragraph that may go on with it."""
+    return (not ra.ends_sentence(a) and ra.is_heading_like(a) and outline_marker(a) is None
+            and ra.can_continue(b) and not ra.is_heading_like(b))
 
 
 # --- the outline as a sequence ----------------------------------------------------------
@@ -167,6 +230,8 @@ class Fragment:
     opening: bool   # holds the title, byline or address
     glossary: bool  # holds the glossary heading
     closing: bool   # ends with the closing line
+    up: str | None = None    # its first line carried 上接 (the page named)
+    down: str | None = None  # its last line carried 下转 (the page named)
 
 
 def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
@@ -183,6 +248,16 @@ def opens_report(s: str) -> bool:
     ends = rule("R4-ends")
     return bool(compiled_pattern(ends["address"]).search(s)
                 or ra.is_heading_like(s) and compiled_pattern(ends["title"]).search(s))
+
+
+def opens_body(s: str) -> bool:
+    """The title, the address, or the sentence the address opens (现在，我代表…): the report's start."""
+    return opens_report(s) or shape.is_opening_formula(s)
+
+
+def bare_address(s: str) -> bool:
+    """An address on a line of its own (各位代表！): it opens the report or one of its parts."""
+    return shape.is_address(s) and len(s) <= rule("R4-ends")["bare_address_chars"]
 
 
 def must_cut(a: str, b: str, closing: str) -> bool:
@@ -208,11 +283,29 @@ def outline_breaks(texts: list[str], start: int, end: int) -> set[int]:
     return cuts
 
 
-def sure_faults(texts: list[str], order: list[int]) -> int:
+def jump_faults(order: list[int], marks: Marks) -> int:
+    """Jump markers the order does not honour: a 下转 not followed by a 上接 (or last), a 上接
+    not preceded by a 下转 (or first), a 上接 naming another page than the one the piece before
+    it was sent to. No uncut report carries one, so none counts there."""
+    if not order or not marks.ups and not marks.downs:
+        return 0
+    faults = (order[0] in marks.ups) + (order[-1] in marks.downs)
+    page = None  # the page the piece read now is on, as the 下转 before it named it
+    for a, b in zip(order, order[1:], strict=False):
+        down, up = marks.downs.get(a), marks.ups.get(b)
+        faults += (down is None) != (up is None)
+        if down is not None and up is not None:
+            faults += page is not None and not same_page(page, up)  # the 上接 names another page
+        if down is not None or up is not None:
+            page = down
+    return faults
+
+
+def sure_faults(texts: list[str], order: list[int], marks: Marks = NO_MARKS) -> int:
     """What no uncut report shows, lines read in `order`: section markers (一、, （一）) out of
-    sequence, a clause mark opening a line after a finished sentence, the title or address
-    after report text. (A line left open before a heading is not one: sites drop the final
-    punctuation of paragraphs, and print PM|2.5 on two lines.)"""
+    sequence, a clause mark opening a line after a finished sentence, the title, address or
+    opening sentence (现在，我代表…) after report text. (A line left open before a heading is
+    not one: sites drop the final punctuation of paragraphs, and print PM|2.5 on two lines.)"""
     state: State = ()
     faults, body_seen = 0, False
     for k, i in enumerate(order):
@@ -221,17 +314,20 @@ def sure_faults(texts: list[str], order: list[int]) -> int:
             state, ok = follow(state, marker)
             faults += not ok and marker[0] in (1, 2)
         faults += k > 0 and ra.ends_sentence(texts[order[k - 1]]) and opens_mid_sentence(texts[i])
-        faults += opens_report(texts[i]) and body_seen
-        body_seen = body_seen or not opens_report(texts[i]) and not ra.is_heading_like(texts[i])
-    return faults
+        opening = opens_body(texts[i])
+        faults += opening and body_seen
+        body_seen = body_seen or not opening and not ra.is_heading_like(texts[i]) and not bare_address(texts[i])
+    return faults + jump_faults(order, marks)
 
 
-def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats) -> set[int]:
-    """Lines after a line left open that the join evidence does not tie to it."""
+def loose_cuts(texts: list[str], start: int, end: int, stats: ra.Stats, every: bool = False) -> set[int]:
+    """Lines after a line left open that the join evidence does not tie to it (every: all lines
+    after a line left open that may go on with it; a cut whose two sides happen to read on,
+    全|国统一, is one, and the search weighs the printed order there against the rest)."""
     need = rule("R1-fragments")["min_adjacent"]
     return {i for i in range(start + 1, end)
             if ra.is_dangling(texts[i - 1]) and ra.can_continue(texts[i]) and not ra.is_heading_like(texts[i])
-            and ra.join_score(stats, texts[i - 1], texts[i]) < need}
+            and (every or ra.join_score(stats, texts[i - 1], texts[i]) < need)}
 
 
 def continuation_cuts(texts: list[str], bounds: list[int], end: int) -> set[int]:
@@ -270,16 +366,17 @@ def orphan_cuts(texts: list[str], bounds: list[int], end: int, stats: ra.Stats) 
     return cuts
 
 
-def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> list[int]:
+def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats,
+                    marks: Marks = NO_MARKS) -> list[int]:
     """Start lines of the fragments of texts[start:end] (the first is `start`).
 
     Past `max_search` fragments no order is searched (plan_fragments): the further cuts,
     whose search is quadratic in the lines, are then not looked for.
     """
     limit = rule("R1-fragments")["max_fragments"]
-    cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end)
+    cuts = sure_cuts(texts, start, end) | outline_breaks(texts, start, end) | marks.cuts(start, end)
     if len(cuts) < limit:
-        loose = loose_cuts(texts, start, end, stats)
+        loose = loose_cuts(texts, start, end, stats, True)
         if len(cuts | loose) < limit:
             cuts |= loose
     bounds = sorted({start} | cuts)
@@ -290,16 +387,16 @@ def fragment_bounds(texts: list[str], start: int, end: int, stats: ra.Stats) -> 
     return sorted({*bounds, *more}) if len(bounds) + len(more) <= limit else bounds
 
 
-def make_fragments(texts: list[str], bounds: list[int], end: int) -> list[Fragment]:
+def make_fragments(texts: list[str], bounds: list[int], end: int, marks: Marks = NO_MARKS) -> list[Fragment]:
     ends = rule("R4-ends")
     frags = []
     for a, b in zip(bounds, [*bounds[1:], end], strict=True):
         lines = texts[a:b]
         frags.append(Fragment(
             a, b, tuple(m for m in map(line_marker, lines) if m),
-            any(opens_report(t) for t in lines[:ends["address_lines"]]),
+            any(opens_body(t) for t in lines[:ends["address_lines"]]),
             any(ra.is_glossary_heading(t) for t in lines),
-            bool(compiled_pattern(ends["closing"]).search(lines[-1]))))
+            bool(compiled_pattern(ends["closing"]).search(lines[-1])), marks.ups.get(a), marks.downs.get(b - 1)))
     return frags
 
 
@@ -316,39 +413,103 @@ class Plan:
     weak_joins: bool  # a join made only because the order put a line left open there
 
 
-Step = Callable[[int | None, State, int, int], tuple[float, State]]
+Step = Callable[[int | None, Walk, int, int], tuple[float, Walk]]
 Pairs = dict[tuple[int, int], tuple[float, bool]]
+
+
+def jump_score(before: Fragment, after: Fragment, sent: str | None) -> float:
+    """The jump markers of fragment `after` read next to `before`: a 下转 wants a 上接 after it;
+    the 上接 names the page of `before`, which `before`'s own predecessor named with its
+    下转 (`sent`); a piece goes on on another page than its own."""
+    cfg = rule("R5-jumps")
+    if (before.down is None) != (after.up is None):
+        return cfg["unpaired"]
+    if before.down is None or after.up is None:
+        return 0.0
+    score = cfg["paired"] + (cfg["same_page"] if same_page(before.down, after.up) else 0.0)
+    if sent is not None:
+        score += cfg["page_agrees"] if same_page(sent, after.up) else cfg["page_differs"]
+    return score
+
+
+def page_of(before: Fragment | None, after: Fragment, sent: str | None) -> str | None:
+    """The page `after` is printed on, as far as the markers say: the one `before`'s 下转 names,
+    else, when no marker parts them (one printed piece), `before`'s own."""
+    if before is None:
+        return None
+    if before.down is not None:
+        return before.down
+    return sent if after.up is None else None
+
+
+def marked_join(stats: ra.Stats, a: str, b: str) -> tuple[float, bool] | None:
+    """(score, joined) at a certain cut (a 下转 then a 上接) that junction does not join: a line
+    left unfinished but short (no sentence punctuation yet) and its rest. A numbered line
+    before a short one is a heading cut only with a word or number across the cut."""
+    if ra.ends_sentence(a) or not ra.can_continue(b) or ra.is_dangling(a) or opens_mid_sentence(b):
+        return None
+    cfg = rule("R5-jumps")
+    score = cut_evidence(stats, a, b)
+    plain = outline_marker(a) is None and not ra.is_heading_like(b)  # a paragraph's first words and its rest
+    lead = rf"[^{ra.CLAUSE_PUNCT}]{{1,{cfg['lead_tail']}}}[。！？]"  # the rest of a lead sentence
+    tail = compiled_pattern(lead).match(b)
+    return (score, True) if plain or tail or score >= cfg["min_heading_join"] else None
 
 
 def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[Step, Pairs]:
     """The score of each step of an order of the fragments, and the junction of every pair."""
-    cfg, ends = rule("R2-cut-words"), rule("R4-ends")
+    cfg, ends, jumps = rule("R2-cut-words"), rule("R4-ends"), rule("R5-jumps")
     n = len(frags)
-    pair = {(x, y): junction(stats, texts[frags[x].end - 1], texts[frags[y].start])
-            for x in range(n) for y in range(n) if x != y}
+    marked = any(f.up is not None or f.down is not None for f in frags)
+    together = jumps["printed_together"] if marked else cfg["printed_next"]
+    # a line left open that the next printed line may continue: a cut whose two markers were lost?
+    loose = {y for y in range(1, n)
+             if marked and loose_cuts(texts, frags[y].start - 1, frags[y].start + 1, stats, True)}
+    pair = {}
+    for x in range(n):
+        for y in range(n):
+            if x != y:
+                a, b = texts[frags[x].end - 1], texts[frags[y].start]
+                certain = frags[x].down is not None and frags[y].up is not None and marked_join(stats, a, b)
+                pair[x, y] = certain or junction(stats, a, b)
 
     walks: dict[tuple[int, State], tuple[float, State]] = {}  # the search meets each walk many times
 
-    def step(last: int | None, state: State, y: int, placed: int) -> tuple[float, State]:
+    def step(last: int | None, walk: Walk, y: int, placed: int) -> tuple[float, Walk]:
         """Score of putting fragment y next (after `last`, `placed` fragments in)."""
         f = frags[y]
-        walk = walks.get((y, state))
-        if walk is None:
-            walk = walks[y, state] = outline_walk(list(f.markers), state)
-        score, state = walk
+        outline = walks.get((y, walk[0]))
+        if outline is None:
+            outline = walks[y, walk[0]] = outline_walk(list(f.markers), walk[0])
+        score, state = outline
         if last is not None:
-            score += pair[last, y][0] + (cfg["printed_next"] if y == last + 1 else 0.0)
-            if frags[last].closing and not f.glossary:
+            before = frags[last]
+            joint = pair[last, y][0]
+            if y == last + 1 and before.down is None and f.up is None and not f.glossary:
+                # (reassemble may have moved a glossary printed first to the end: not print order)
+                # in a report with markers, one printed piece: a line left open before a heading is the page's own
+                sticky = marked and y not in loose
+                joint = max(joint, 0.0) + together if sticky else joint + cfg["printed_next"]
+            score += joint + jump_score(before, f, walk[1])
+            # the closing (its cheers one by one: 万岁！ 万岁！), then the glossary
+            if before.closing and not f.glossary and not closing_only(texts, f) or before.glossary and f.closing:
                 score += ends["after_closing"]
-        elif opens_mid_sentence(texts[f.start]):
-            score += cfg["closed_open"]
+        else:
+            score += cfg["closed_open"] if opens_mid_sentence(texts[f.start]) else 0.0
+            score += jumps["unpaired"] if f.up is not None else 0.0
         if f.opening and last is not None and not frags[last].opening:
             score += ends["misplaced"]
-        if placed == n - 1 and ra.is_dangling(texts[f.end - 1]):
-            score += cfg["dangling_last"]
-        return score, state
+        if placed == n - 1:
+            score += cfg["dangling_last"] if ra.is_dangling(texts[f.end - 1]) else 0.0
+            score += jumps["unpaired"] if f.down is not None else 0.0
+        return score, (state, page_of(frags[last] if last is not None else None, f, walk[1]))
 
     return step, pair
+
+
+def closing_only(texts: list[str], f: Fragment) -> bool:
+    """Every line of the fragment is a closing line (a cheer)."""
+    return all(compiled_pattern(rule("R4-ends")["closing"]).search(t) for t in texts[f.start:f.end])
 
 
 def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan:
@@ -369,19 +530,23 @@ def plan_order(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> Plan
     decisive = cfg["decisive"]
     if found == printed or best < printed_score + decisive:
         return Plan(printed, False, best > printed_score, set(), False)
-    joins = {x for x, y in zip(found, found[1:], strict=False) if pair[x, y][1]}
+    # fragments the order puts together that were not printed so: a cut for certain, as at a marker
+    moved = {x for x, y in zip(found, found[1:], strict=False) if not pair[x, y][1] and y != x + 1
+             and marked_join(stats, texts[frags[x].end - 1], texts[frags[y].start])}
+    joins = {x for x, y in zip(found, found[1:], strict=False) if pair[x, y][1]} | moved
     weak = any(pair[x, y][0] <= cfg["open_continues"] for x, y in zip(found, found[1:], strict=False) if x in joins)
     return Plan(found, True, best < runner + decisive, joins, weak)
 
 
-def better_order(texts: list[str], stats: ra.Stats, order: list[int], other: list[int]) -> bool:
+def better_order(texts: list[str], stats: ra.Stats, order: list[int], other: list[int],
+                 marks: Marks = NO_MARKS) -> bool:
     """`order` of the lines scores higher than `other` (both read as orders of the same fragments)."""
-    starts = {0}
+    starts = {0} | marks.cuts(0, len(texts))
     for o in (order, other):
         starts |= {o[0]} | {y for x, y in zip(o, o[1:], strict=False) if y != x + 1}
         starts |= {x + 1 for x, y in zip(o, o[1:], strict=False) if y != x + 1 and x + 1 < len(texts)}
     bounds = sorted(starts)
-    frags = make_fragments(texts, bounds, len(texts))
+    frags = make_fragments(texts, bounds, len(texts), marks)
     index = {b: k for k, b in enumerate(bounds)}
     step, _ = scorer(texts, frags, stats)
 
@@ -392,7 +557,7 @@ def better_order(texts: list[str], stats: ra.Stats, order: list[int], other: lis
 
 
 def path_score(order: list[int], step: Step) -> float:
-    total, state, last = 0.0, (), None
+    total, state, last = 0.0, START, None
     for k, y in enumerate(order):
         s, state = step(last, state, y, k)
         total, last = total + s, y
@@ -432,12 +597,12 @@ def search(n: int, step: Step, width: int | None) -> tuple[list[int], float, flo
     Dynamic programming over (set placed, last fragment), the outline path of the best
     way in carried along; `width` keeps only that many best partial orders per length.
     """
-    layer: dict[tuple[int, int], tuple[float, State, tuple[int, ...]]] = {}
+    layer: dict[tuple[int, int], tuple[float, Walk, tuple[int, ...]]] = {}
     for y in range(n):
-        s, st = step(None, (), y, 0)
+        s, st = step(None, START, y, 0)
         layer[1 << y, y] = (s, st, (y,))
     for placed in range(1, n):
-        nxt: dict[tuple[int, int], tuple[float, State, tuple[int, ...]]] = {}
+        nxt: dict[tuple[int, int], tuple[float, Walk, tuple[int, ...]]] = {}
         for (mask, last), (score, state, path) in layer.items():
             for y in range(n):
                 if mask >> y & 1:
@@ -464,14 +629,14 @@ class LinePlan:
     flags: list[str]
 
 
-def plan_fragments(texts: list[str], stats: ra.Stats) -> LinePlan | None:
+def plan_fragments(texts: list[str], stats: ra.Stats, marks: Marks = NO_MARKS) -> LinePlan | None:
     """The whole-report order of the fragments of `texts`, None when there is nothing to move."""
     if len(texts) < 2:
         return None
-    bounds = fragment_bounds(texts, 0, len(texts), stats)
+    bounds = fragment_bounds(texts, 0, len(texts), stats, marks)
     if not 2 <= len(bounds) <= rule("R1-fragments")["max_search"]:
         return None  # one piece, or more than any page cut makes (the search grows with their square)
-    frags = make_fragments(texts, bounds, len(texts))
+    frags = make_fragments(texts, bounds, len(texts), marks)
     plan = plan_order(texts, frags, stats)
     if not plan.moved:
         return None

@@ -16,6 +16,7 @@ scraper's metadata header goes to meta["scraped_header"].
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -30,6 +31,7 @@ RULE_FILES = ("strip.toml", repeats.RULE_FILE, furniture.RULE_FILE)
 EXTRA_MODULES = ("repeats", "furniture")
 OUTSIDE_RULE = "B1-outside-body"
 JUMP_LINE_RULE = "B4-jump-line"
+JUMP_KEY = "jump_markers"  # meta: [[offset of the line in strip's output, "up" | "down", page], ...]
 HAN = regex.compile(r"\p{Han}")
 WORD = shape.WORD
 TOOLBAR_GAPS = regex.compile(r"[\s【】\[\]|｜:：/]+")
@@ -374,17 +376,28 @@ def jumped_pieces(lines: list[PageLine], hits: dict[int, str]) -> set[int]:
 
 def printed_before_start(lines: list[PageLine], body: Body, hits: dict[int, str]) -> set[int]:
     """Pieces of the report printed before its title (a cut report, out of order): a paragraph
-    of prose opening with an outline marker (no news lead does), and a line with marks of running
-    text after a line of prose and before another or the start (a glossary's closing note, a cut
-    entry's head): never chrome by shape or by a header rule."""
+    of prose opening with an outline marker (no news lead does), a line with marks of running
+    text after a line of prose and before another (a glossary's closing note, a cut entry's
+    head), and any line between a line of prose and the start (the last words of a piece, cut
+    short: 用忠诚书 | 政府工作报告): never chrome by shape or by a header rule."""
     before = [i for i in sorted(body.outside & body.header) if i not in hits]
     found = {i for i in before if shape.starts_like_outline(lines[i].text) and shape.is_prose(lines[i].text)}
     marks = regex.compile(config()["body"]["piece_marks"])
     for prev, i, nxt in zip(before, before[1:], [*before[2:], None], strict=False):
         if shape.is_prose(lines[prev].text) and (nxt is None or shape.is_prose(lines[nxt].text)) \
-                and (marks.search(lines[i].text) or not shape.ends_sentence(lines[prev].text)):
+                and (nxt is None or marks.search(lines[i].text) or not shape.ends_sentence(lines[prev].text)):
             found.add(i)
     return found
+
+
+def printed_after_end(lines: list[PageLine], body: Body, hits: dict[int, str]) -> set[int]:
+    """The last line of the page after a line of prose that is not the closing line (…奋斗！):
+    the last words of a piece of a cut report printed last, not a page's footer."""
+    nonblank = [line.index for line in lines if not line.blank]
+    if len(nonblank) < 2 or nonblank[-1] not in body.outside or nonblank[-1] in hits or nonblank[-2] in hits:
+        return set()
+    prev = lines[nonblank[-2]].text
+    return {nonblank[-1]} if shape.is_prose(prev) and not shape.is_closing(prev) else set()
 
 
 def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool = False) -> dict[int, str]:
@@ -399,7 +412,7 @@ def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool
     hits.update({i: header_id for i in header_lines})
     body = Body(set(), set()) if whole_is_body else find_body(lines, hits)
     protected = protected_fragments(lines, paragraphs)
-    jumped = jumped_pieces(lines, hits) | printed_before_start(lines, body, hits)
+    jumped = jumped_pieces(lines, hits) | printed_before_start(lines, body, hits) | printed_after_end(lines, body, hits)
     for i in sorted(body.header - jumped):
         rule_id = i not in hits and matching_rule(lines[i].text, "header")
         if rule_id:
@@ -475,6 +488,45 @@ def _non_overlapping(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, 
     return kept
 
 
+# ------------------------------------------------------------------ jump markers for reassemble
+
+def marker_of(text: str) -> tuple[str, str] | None:
+    """("up" | "down", page) of a jump marker's text (上接A3版: up from page A3)."""
+    conf = config()["jump_markers"]
+    page = regex.search(conf["page"], text)
+    if page is None:
+        return None
+    return ("up" if regex.search(conf["up"], text) else "down"), page.group(0).upper()
+
+
+def jump_markers(lines: list[PageLine], removed: dict[int, str],
+                 affixes: list[tuple[int, int, str, str]]) -> list[tuple[int, str, str]]:
+    """(line index, way, page) of every jump marker removed: the report line it opens (上接)
+    or ends (下转). A marker is a certain cut of the report; reassemble's reading order reads
+    them (the text says where each piece goes on), strip only removes them."""
+    kept = [line.index for line in lines if not line.blank and line.index not in removed]
+    found = []
+    for i in sorted(k for k, rule_id in removed.items() if rule_id == JUMP_LINE_RULE):
+        marker = marker_of(lines[i].text)
+        if marker is None:
+            continue
+        way, page = marker
+        near = [k for k in kept if k > i][:1] if way == "up" else [k for k in kept if k < i][-1:]
+        found += [(k, way, page) for k in near]
+    starts = [line.start for line in lines]
+    for start, end, _, _ in affixes:
+        line = lines[bisect.bisect_right(starts, start) - 1]
+        marker = marker_of(line.raw[start - line.start:end - line.start])
+        if marker:
+            found.append((line.index, *marker))
+    return sorted(found)
+
+
+def output_offset(pos: int, spans: list[tuple[int, int, str, str]]) -> int:
+    """Where position `pos` of the text (not inside a span) is once the spans are applied."""
+    return pos + sum(len(after) - (end - start) for start, end, after, _ in spans if end <= pos)
+
+
 def strip(text: str, meta: dict[str, Any]) -> StageResult:
     """Remove the lines that are not the report, each recorded with its rule id."""
     meta = dict(meta)
@@ -493,5 +545,10 @@ def strip(text: str, meta: dict[str, Any]) -> StageResult:
         # nothing of a report would be left: keep the text and say so instead of emptying it
         add_flag(meta, "no-report-body")
         removed = {}
-    rec.replace_spans(affix_spans(lines, removed) + removal_spans(lines, removed, len(text)))
+    affixes = affix_spans(lines, removed)
+    spans = affixes + removal_spans(lines, removed, len(text))
+    markers = jump_markers(lines, removed, affixes)
+    if markers:
+        meta[JUMP_KEY] = [[output_offset(lines[i].start, spans), way, page] for i, way, page in markers]
+    rec.replace_spans(spans)
     return rec.result(meta)
