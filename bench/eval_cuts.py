@@ -7,12 +7,18 @@ scored with ../shared/eval/score.py's measures. Targets: order >= .995,
 similarity >= .98, recall >= .998.
 
     .venv/bin/python bench/eval_cuts.py [--gold DIR] [--score PATH] [--seeds 6]
+        [--cuts 3-5] [--markers alternate|always|never] [--first-seed 0]
+
+The default mixes reports with markers (even seeds) and without (odd ones), 2–8
+cuts; `--cuts 3-5 --markers always` is the held-out kind (3–5 cuts, markers on
+most pieces: each cut carries its pair of markers with probability .8).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import random
 import sys
 from pathlib import Path
 
@@ -36,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--score", type=Path, default=ROOT.parent / "shared" / "eval" / "score.py")
     parser.add_argument("--seeds", type=int, default=6, help="cut-and-shuffle variants per report")
     parser.add_argument("--verbose", action="store_true", help="one line per variant")
+    parser.add_argument("--cuts", help="cuts per report, MIN-MAX (default: 2-8, as tests/cutting.py draws them)")
+    parser.add_argument("--markers", choices=("alternate", "always", "never"), default="alternate",
+                        help="jump markers: on even seeds (default), on every variant, or none")
+    parser.add_argument("--first-seed", type=int, default=0, help="seed of the first variant (default 0)")
     args = parser.parse_args(argv)
+    bounds = tuple(int(x) for x in args.cuts.split("-")) if args.cuts else None
     scorer = load_scorer(args.score)
     totals = {"order": 0.0, "sim": 0.0, "recall": 0.0, "raw_order": 0.0}
     weight = 0
@@ -44,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(args.gold.glob("*.txt")):
         gold = path.read_text(encoding="utf-8")
         doc = {k: 0.0 for k in totals}
-        for seed in range(args.seeds):
-            cut = cut_and_shuffle(gold, seed, markers=seed % 2 == 0)
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            markers = {"alternate": seed % 2 == 0, "always": True, "never": False}[args.markers]
+            cuts = random.Random(seed).randint(*bounds) if bounds else None
+            cut = cut_and_shuffle(gold, seed, markers=markers, cuts=cuts)
             raw = scorer.score_doc(gold, cut.text)
             got = scorer.score_doc(gold, clean(cut.text, path.name).markdown)
             for name in ("order", "sim", "recall"):
