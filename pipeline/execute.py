@@ -31,6 +31,10 @@ class ReportTaken(OSError):
     """The report's path holds a file the tool did not write; it is never overwritten."""
 
 
+# The stage whose text is stored in full, the base the later ones' texts derive from (see statefile).
+STORED_WHOLE = "normalise"
+
+
 def previous_stage(stage: str) -> str | None:
     index = STAGES.index(stage)
     return STAGES[index - 1] if index else None
@@ -123,7 +127,7 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
             publish(output_dir, doc, state)
         base = store.state_path(output_dir, doc, previous_stage(stage)) if previous_stage(stage) else None
         statefile.write(store.state_path(output_dir, doc, stage), state, durable=stage == STAGES[-1], base=base,
-                        raw_from_source=raw_text_from_source(stage, state))
+                        raw_from_source=raw_text_from_source(stage, state), whole=stage == STORED_WHOLE)
         store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
         store.remove_stale(output_dir, doc, stage)
     except ReportTaken as exc:

@@ -9,7 +9,11 @@ An intermediate stage's text is left out when replaying its edits (the record
 is exact) on its base rebuilds it: its own raw text (decode) or the previous
 stage's text, named in TEXT_FROM. Reading rebuilds it, the base first (a chain
 at most as long as the stages, each step linear); texts just written or read
-are kept in memory, so a run rebuilds nothing it has just made.
+are kept in memory, so a run rebuilds nothing it has just made. A state written
+`whole` (execute: normalise's) ends the chain: with several workers each task
+runs in a process of its own, and rebuilding a text from there on replays only
+the few edits of strip, repair, reassemble and render, never decoding the source
+again nor normalise's many character edits.
 
 Only the final stage's state is flushed to disk before its rename: every
 intermediate one can be rebuilt from the source, so after a crash a torn file
@@ -105,17 +109,19 @@ def compacted(state: dict[str, Any], base: Path | None) -> dict[str, Any]:
     return state
 
 
-def write(path: Path, state: Any, durable: bool, base: Path | None = None, raw_from_source: bool = False) -> None:
+def write(path: Path, state: Any, durable: bool, base: Path | None = None, raw_from_source: bool = False,
+          whole: bool = False) -> None:
     """Write a state atomically; fsync it only when `durable` (the final stage's result).
 
     `base` is the state file of the previous stage, whose full text (if it was
     just read or written) may stand in for this state's text. `raw_from_source`:
     the state's raw text is the source file decoded, which the reader can do
-    again (see read's `raw_source`): it is not stored a second time.
+    again (see read's `raw_source`): it is not stored a second time. `whole`: the
+    text is stored in full, as the base the following stages' texts derive from.
     """
     from .store import write_bytes_atomic
 
-    stored = compacted(state, base) if isinstance(state, dict) else state
+    stored = compacted(state, base) if isinstance(state, dict) and not whole else state
     if raw_from_source and isinstance(stored, dict) and isinstance(stored.get(OWN_RAW_TEXT), str):
         stored = {**stored, OWN_RAW_TEXT: None, RAW_FROM_SOURCE: True}
     write_bytes_atomic(path, dumps(stored), durable=durable)

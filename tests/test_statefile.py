@@ -55,7 +55,8 @@ def test_intermediate_texts_are_rebuilt_from_a_full_one(tmp_path: Path) -> None:
     doc, out = cleaned(tmp_path)
     stored = {s: statefile.loads(store.state_path(out, doc, s).read_bytes()) for s in STAGES}
     derived = [s for s, state in stored.items() if statefile.TEXT_FROM in state]
-    assert derived == [s for s in STAGES if s != "extract"]  # a chain: each from the one before
+    assert derived == [s for s in STAGES if s not in ("extract", execute.STORED_WHOLE)]  # each from the one before
+    assert statefile.TEXT_FROM not in stored[execute.STORED_WHOLE]  # the chain's base after decode
     assert stored["decode"][statefile.TEXT_FROM] == statefile.OWN_RAW_TEXT
     assert stored["decode"][statefile.OWN_RAW_TEXT] is None  # a plain-text source: decoded again when needed
     statefile.forget_texts()  # read from the files alone: each text rebuilt through its chain
@@ -73,7 +74,7 @@ def test_a_state_whose_source_changed_reads_without_its_text(tmp_path: Path) -> 
     doc, out = cleaned(tmp_path)
     statefile.forget_texts()
     Path(doc.path).write_text("改过的文本\n", encoding="utf-8")
-    assert "text" not in store.read_json(store.state_path(out, doc, "normalise"), execute.source_text(doc))
+    assert "text" not in store.read_json(store.state_path(out, doc, "decode"), execute.source_text(doc))
 
 
 def test_a_state_whose_base_is_gone_is_made_again(tmp_path: Path) -> None:
