@@ -28,7 +28,11 @@ STALE_TMP_SECONDS = 600.0
 SCHEDULER_TIMEOUT = 3.0
 # Folders up to this size get one Luigi task per document and stage by default.
 SMALL_FOLDER = 100
-UNITS_PER_WORKER = 8
+# Tasks per stage per worker for larger folders: each task is a process Luigi forks (~50 ms of
+# CPU each, and the texts of the previous stage read back from disk), so few and large on one
+# machine; more where a central scheduler spreads them over several machines.
+UNITS_PER_WORKER = 2
+UNITS_PER_WORKER_SHARED = 8
 
 
 @dataclass
@@ -131,13 +135,14 @@ def prune(output_dir: Path, docs: list[Doc], problems: list[Problem] = ()) -> li
     return gone
 
 
-def auto_shard_size(n_docs: int, workers: int) -> int:
+def auto_shard_size(n_docs: int, workers: int, shared_scheduler: bool = False) -> int:
     """One document per task for small folders (easy to follow and debug); for large
-    ones, shards that give each worker about UNITS_PER_WORKER tasks per stage, since
-    Luigi's scheduling costs ~10 ms per task (see docs in README, Scale)."""
+    ones, shards that give each worker about UNITS_PER_WORKER tasks per stage (with a
+    central scheduler, UNITS_PER_WORKER_SHARED: other machines' workers take some)."""
     if n_docs <= SMALL_FOLDER:
         return 1
-    return max(1, -(-n_docs // (max(1, workers) * UNITS_PER_WORKER)))
+    units = UNITS_PER_WORKER_SHARED if shared_scheduler else UNITS_PER_WORKER
+    return max(1, -(-n_docs // (max(1, workers) * units)))
 
 
 def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
@@ -419,7 +424,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
         republish_missing_reports(output_dir, docs)
         before = snapshot(output_dir, docs)
         if docs:
-            units = make_units(docs, shard_size or auto_shard_size(len(docs), workers))
+            units = make_units(docs, shard_size or auto_shard_size(len(docs), workers, bool(scheduler_url)))
             retry_failed_shards(output_dir, units)
             quiet_failures(debug)
             with Progress(output_dir, docs, progress_seconds):

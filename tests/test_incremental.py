@@ -120,3 +120,12 @@ def test_no_temporary_files_are_left_behind(corpus) -> None:
     src, out = corpus
     runner.clean(src, out, workers=2)
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_large_folders_get_two_shards_per_worker_and_more_under_a_shared_scheduler() -> None:
+    """Every task is a forked process: few large shards locally, more when other machines help."""
+    from pipeline.runner import SMALL_FOLDER, auto_shard_size
+
+    assert auto_shard_size(SMALL_FOLDER, 2) == 1
+    assert auto_shard_size(150, 2) == 38 and auto_shard_size(2000, 2) == 500
+    assert auto_shard_size(2000, 2, shared_scheduler=True) == 125
