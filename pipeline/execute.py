@@ -161,8 +161,13 @@ def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
     """Every edit of every stage for a document, in application order."""
     edits = []
     for stage in STAGES:
-        if store.state_path(output_dir, doc, stage).exists():
-            edits += [Edit.from_json(e) for e in read_state(stage, doc, output_dir)["edits"]]
+        path = store.state_path(output_dir, doc, stage)
+        if path.exists():
+            try:
+                state = store.read_json(path, want_text=False)  # the edits only: no text rebuilt
+            except statefile.StateCorrupt:
+                state = read_state(stage, doc, output_dir)  # torn by a crash: made again
+            edits += [Edit.from_json(e) for e in state["edits"]]
     return edits
 
 

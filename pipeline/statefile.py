@@ -41,10 +41,12 @@ OWN_RAW_TEXT = "raw_text"  # ... its own raw text, or else the sibling state fil
 RAW_FROM_SOURCE = "raw_text_from_source"  # the raw text is not stored: the source decoded again gives it
 # Texts of states just read or written, by path: the bases a following write derives from, and
 # what a following read needs not rebuild. A shard runs one stage over all its documents, then
-# the next: this keeps two stages of a shard of some forty reports (8 MB or so; past that, reads rebuild).
+# the next, so the texts are read back in the order they were written: a text whose stage has
+# run on it is dropped, and past the limit new texts are not kept (dropping the oldest instead
+# would drop each one just before it is read). 8M characters hold a stage of some 150 reports.
 _full_texts: dict[str, str] = {}
 _kept_chars = 0
-FULL_TEXT_CHARS_KEPT = 4_000_000
+FULL_TEXT_CHARS_KEPT = 8_000_000
 MAX_CHAIN = 16  # more derivations than any document's stages: a loop, not a chain
 
 
@@ -81,13 +83,19 @@ def forget_texts() -> None:
 
 
 def _remember(path: Path, text: str) -> None:
-    """Keep the text of a state just written or read (the oldest go past FULL_TEXT_CHARS_KEPT)."""
+    """Keep the text of a state just written or read, while the texts kept stay within the limit."""
+    global _kept_chars
+    _forget(path)
+    if _kept_chars + len(text) <= FULL_TEXT_CHARS_KEPT:
+        _full_texts[str(path)] = text
+        _kept_chars += len(text)
+
+
+def _forget(path: Path) -> None:
     global _kept_chars
     old = _full_texts.pop(str(path), None)
-    _kept_chars += len(text) - (len(old) if old is not None else 0)
-    _full_texts[str(path)] = text
-    while _kept_chars > FULL_TEXT_CHARS_KEPT and len(_full_texts) > 1:
-        _kept_chars -= len(_full_texts.pop(next(iter(_full_texts))))
+    if old is not None:
+        _kept_chars -= len(old)
 
 
 def compacted(state: dict[str, Any], base: Path | None) -> dict[str, Any]:
@@ -125,17 +133,22 @@ def write(path: Path, state: Any, durable: bool, base: Path | None = None, raw_f
     if raw_from_source and isinstance(stored, dict) and isinstance(stored.get(OWN_RAW_TEXT), str):
         stored = {**stored, OWN_RAW_TEXT: None, RAW_FROM_SOURCE: True}
     write_bytes_atomic(path, dumps(stored), durable=durable)
-    if isinstance(state, dict) and isinstance(state.get("text"), str):
-        _remember(path, state["text"])
+    if base is not None:
+        _forget(base)  # its stage has run on it: the next one reads this state's text
+    if not durable and isinstance(state, dict) and isinstance(state.get("text"), str):
+        _remember(path, state["text"])  # (the final text is read by no later stage)
 
 
 def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes, depth: int = 0,
-         raw_source: Callable[[], str | None] | None = None, want_raw: bool = False) -> Any:
+         raw_source: Callable[[], str | None] | None = None, want_raw: bool = False,
+         want_text: bool = True) -> Any:
     """A state with its text; a derived text whose base is gone is left out (no "text" key).
 
     `read_bytes` reads a file (store.read_own_bytes: never through a link or a FIFO put in its place).
     A raw text not stored (written with raw_from_source) comes from `raw_source` (the source
     decoded again) when the text is rebuilt from it or `want_raw` asks for it; else it is None.
+    Without `want_text` a derived text is not rebuilt (its "text" is None): the edits and the
+    metadata are all a caller may need.
     """
     try:
         state = loads(read_bytes(path))
@@ -145,6 +158,8 @@ def read(path: Path, read_bytes: Callable[[Path], bytes] = Path.read_bytes, dept
         return state
     from_source = state.pop(RAW_FROM_SOURCE, False)
     source = state.pop(TEXT_FROM, None)
+    if not want_text:
+        return state
     if from_source and (want_raw or source == OWN_RAW_TEXT and str(path) not in _full_texts):
         state[OWN_RAW_TEXT] = raw_source() if raw_source is not None else None
     if source is None:

@@ -290,12 +290,13 @@ def outputs_in_place(output_dir: Path, stem: str) -> bool:
     return is_own_file(report_path(output_dir, stem)) and is_own_file(changes_path(output_dir, stem))
 
 
-def read_json(path: Path, raw_source: Callable[[], str | None] | None = None, want_raw: bool = False) -> Any:
+def read_json(path: Path, raw_source: Callable[[], str | None] | None = None, want_raw: bool = False,
+              want_text: bool = True) -> Any:
     """A JSON file or a stage state (pipeline/statefile.py reads both), never through a link or FIFO.
 
     `raw_source` decodes the document's source again, for a state that does not store its raw text.
     """
-    return statefile.read(path, read_own_bytes, raw_source=raw_source, want_raw=want_raw)
+    return statefile.read(path, read_own_bytes, raw_source=raw_source, want_raw=want_raw, want_text=want_text)
 
 
 def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:
