@@ -20,9 +20,7 @@ from typing import Any
 import regex
 
 from . import rules, shape
-from .extract_docx import extract_docx
 from .extract_html import extract_html, looks_like_html
-from .extract_pdf import extract_pdf
 from .model import StageResult
 
 STAGE = "extract"
@@ -70,9 +68,13 @@ def extract(raw: bytes) -> tuple[str | None, StageResult]:
     try:
         if fmt == "html":
             extracted, result = extract_html(raw)
-        elif fmt == "docx":
+        elif fmt == "docx":  # python-docx and PDFium load only when a document needs them
+            from .extract_docx import extract_docx
+
             extracted, result = extract_docx(raw)
         else:
+            from .extract_pdf import extract_pdf
+
             extracted, result = extract_pdf(raw)
     except ValueError as exc:
         raise ExtractError(str(exc)) from exc

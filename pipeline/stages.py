@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from functools import cache
-from importlib import import_module, metadata
+from importlib import import_module, metadata, util
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,15 @@ def stage_function(stage: str) -> Callable[..., Any]:
     return getattr(stage_module(stage), stage)
 
 
+def module_file(name: str) -> str:
+    """The source file of pipeline.<name>, found without importing it (a fingerprint, as on a
+    no-op rerun, need not load python-docx or PDFium)."""
+    spec = util.find_spec(f"pipeline.{name}")
+    if spec is None or spec.origin is None:
+        raise ImportError(f"no module pipeline.{name}")
+    return spec.origin
+
+
 def library_version(name: str) -> str:
     try:
         return metadata.version(name)
@@ -58,7 +67,7 @@ def stage_fingerprint(stage: str) -> str:
     module = stage_module(stage)
     digest = hashlib.sha256()
     for name in (stage, *SHARED_MODULES, *getattr(module, "EXTRA_MODULES", ())):
-        digest.update(Path(stage_module(name).__file__).read_bytes())
+        digest.update(Path(module_file(name)).read_bytes())
     for rule_file in (*SHARED_RULE_FILES, *module.RULE_FILES):
         digest.update(rules.file_hash(rule_file).encode())
     digest.update(library_versions((*SHARED_LIBRARIES, *STAGE_LIBRARIES.get(stage, ()))).encode())
