@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import store
-from .execute import source_text
+from .execute import raw_text_from_source, source_text
 from .listing import printable
 from .model import Edit, group_batches, revert_batch
 from .runner import discover
@@ -57,7 +57,7 @@ def load_state(output_dir: Path, doc: Doc, stage: str) -> dict[str, Any]:
         raise AuditError(f"{doc.stem}: its {stage} result is not up to date in {output_dir} "
                          f"(run `gwr-clean clean` first; `status` says why)")
     state = store.read_json(path, source_text(doc), want_raw=stage == "decode")
-    if stage == "decode" and state.get("raw_text") is None and state["meta"].get("format", "text") == "text":
+    if state.get("raw_text") is None and raw_text_from_source(stage, state):
         raise AuditError(f"{doc.stem}: its source {doc.path} cannot be read as it was cleaned "
                          f"(run `gwr-clean clean` first; `status` says why)")
     return state

@@ -18,9 +18,14 @@ def extract_step(raw: bytes) -> tuple[str | None, StageResult]:
     return stage_function("extract")(raw)
 
 
+def is_plain_text(meta: dict[str, Any]) -> bool:
+    """A document read as plain text (no HTML, DOCX or PDF), by its metadata."""
+    return meta.get("format", "text") == "text"
+
+
 def passes_through(extracted: StageResult) -> bool:
     """Plain text: extract left the bytes to decode."""
-    return extracted.meta.get("format", "text") == "text"
+    return is_plain_text(extracted.meta)
 
 
 def decode_step(raw: bytes, source: str = "", sha256: str = "",

@@ -94,7 +94,7 @@ def source_text(doc: Doc) -> Callable[[], str | None]:
 
 def raw_text_from_source(stage: str, state: dict[str, Any]) -> bool:
     """Decode's raw text of a plain-text source is the source decoded again: not stored twice."""
-    return stage == "decode" and state["meta"].get("format", "text") == "text"
+    return stage == "decode" and chain.is_plain_text(state["meta"])
 
 
 def _state(doc: Doc, stage: str, result: StageResult, **extra: Any) -> dict[str, Any]:

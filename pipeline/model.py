@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import numpy as np
 import regex
 
 NEWLINE = regex.compile("\n")
@@ -122,6 +123,11 @@ def compiled_pattern(pattern: str, flags: int = 0) -> regex.Pattern[str]:
 
 def line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
+
+
+def code_points(text: str) -> np.ndarray:
+    """The text as an array of its code points (uint32), for comparisons and hashes done in C."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
 class LineCounter:

@@ -15,7 +15,7 @@ import opencc
 import regex
 
 from . import canonical, escapes, paragraphs
-from .model import Recorder, StageResult
+from .model import Recorder, StageResult, code_points
 
 STAGE = "normalise"
 RULE_FILES = ("normalise.toml", escapes.RULE_FILE, paragraphs.RULE_FILE)
@@ -72,7 +72,7 @@ def _line_spans(text: str, convert: Callable[[str], str], rule: str) -> list[tup
 
 def changed_range(old: str, new: str) -> tuple[int, int]:
     """(first, last + 1) of the positions where two texts of one length differ (compared in C)."""
-    a, b = (np.frombuffer(t.encode("utf-32-le", "surrogatepass"), dtype="<u4") for t in (old, new))
+    a, b = code_points(old), code_points(new)
     where = np.flatnonzero(a != b)
     return int(where[0]), int(where[-1]) + 1
 
@@ -101,7 +101,7 @@ def choose_script_config(text: str, settings: dict[str, Any]) -> str | None:
 def changed_positions(old: str, new: str) -> int:
     """How many positions differ (over the shorter length), compared as code-point arrays."""
     size = min(len(old), len(new))
-    a, b = (np.frombuffer(t[:size].encode("utf-32-le", "surrogatepass"), dtype="<u4") for t in (old, new))
+    a, b = code_points(old[:size]), code_points(new[:size])
     return int(np.count_nonzero(a != b))
 
 

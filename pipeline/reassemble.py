@@ -162,7 +162,7 @@ class Stats:
     def __init__(self, text: str) -> None:
         self.text = text
         self.at = PairIndex(text)
-        self.found: dict[str, bool] = {}  # occurs(): the link search asks for many strings twice
+        self.occurring: dict[str, bool] = {}  # occurs(): the link search asks for many strings twice
 
     @cached_property
     def count(self) -> Counter[str]:
@@ -176,12 +176,12 @@ def document_stats(text: str) -> Stats:
 def occurs(stats: Stats, s: str) -> bool:
     """s (two characters or more) occurs in the text: looked up where its rarest pair occurs
     (a plain search when even that pair is everywhere)."""
-    known = stats.found.get(s)
+    known = stats.occurring.get(s)
     if known is None:
         k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
         where = stats.at.get(s[k:k + 2], ())
         known = s in stats.text if len(where) > 64 else any(stats.text.startswith(s, p - k) for p in where if p >= k)
-        stats.found[s] = known
+        stats.occurring[s] = known
     return known
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import regex
 
 from . import rules
-from .model import Recorder
+from .model import Recorder, code_points
 
 RULE_FILE = "repeats.toml"
 
@@ -118,7 +118,7 @@ def has_long_repeat(s: str, min_chars: int, anchor: int) -> bool:
 def window_hashes(s: str, width: int) -> np.ndarray:
     """A hash of the `width` characters from every position (equal texts, equal hashes), computed in C:
     has_long_repeat compares its anchors with every position through these, not one slice at a time."""
-    codes = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.uint64)
+    codes = code_points(s).astype(np.uint64)
     n = len(codes) - width + 1
     hashes = np.zeros(max(0, n), dtype=np.uint64)
     for k in range(width):  # a polynomial in the code points, modulo 2**64
