@@ -18,7 +18,7 @@ from typing import Any
 
 import regex
 
-from . import reorder, rules  # reorder reads this module's line predicates at call time
+from . import reorder, rules, shape  # reorder reads this module's line predicates at call time
 from .model import Recorder, StageResult, add_flag, compiled_pattern, longest_increasing_indices
 from .shape import opens_with_address, outline_marker
 
@@ -299,13 +299,17 @@ def glossary_block(lines: list[Line]) -> tuple[int, int] | None:
 
 
 def glossary_span(texts: list[str]) -> tuple[int, int] | None:
-    cfg = rule("glossary")
+    """[start, end) of the glossary: its heading (and the appendix label over it), its entries,
+    and the definition under a term printed on a line of its own (1.“四上”企业：)."""
+    entry = compiled_pattern(rule("glossary")["entry"])
     for i, text in enumerate(texts):
         if is_glossary_heading(text):
             j = i + 1
-            while j < len(texts) and compiled_pattern(cfg["entry"]).match(texts[j]):
+            while j < len(texts) and (entry.match(texts[j]) or shape.is_term_alone(texts[j - 1])
+                                      and can_continue(texts[j]) and not shape.is_appendix_heading(texts[j])):
                 j += 1
-            return (i, j) if j > i + 1 else None
+            start = i - 1 if i > 0 and shape.is_appendix_heading(texts[i - 1]) else i  # 附件2 over its 名词解释
+            return (start, j) if j > i + 1 else None
     return None
 
 
@@ -339,12 +343,14 @@ def jump_marks(text: str, meta: dict[str, Any]) -> reorder.Marks:
 
 
 def moved_marks(marks: reorder.Marks, order: list[int] | None) -> reorder.Marks:
-    """The markers' lines once the lines are put in `order`."""
+    """The markers' lines once the lines are put in `order`; where the move parted lines
+    printed together (the glossary taken out from between them), a fragment starts."""
     if order is None:
         return marks
     position = {line: k for k, line in enumerate(order)}
+    seams = frozenset(k for k in range(1, len(order)) if order[k] != order[k - 1] + 1)
     return reorder.Marks({position[i]: p for i, p in marks.ups.items()},
-                         {position[i]: p for i, p in marks.downs.items()})
+                         {position[i]: p for i, p in marks.downs.items()}, seams)
 
 
 # --- F1: reading order ------------------------------------------------------------
@@ -624,8 +630,10 @@ def restore_order(rec: Recorder, meta: dict[str, Any], marks: reorder.Marks | No
     order, links = linked_order(texts, stats, own_meta)
     marks = marks or reorder.Marks()
     faults = reorder.sure_faults(texts, order, marks)
-    plan = reorder.plan_fragments(texts, stats, marks) if faults else None  # it could only lose to `order`
-    if plan is not None and reorder.sure_faults(texts, plan.lines, marks) < faults \
+    moved = order != sorted(order)  # the links found a cut: the whole-report search may read it better
+    # with neither a fault nor a move the search could only lose to `order`
+    plan = reorder.plan_fragments(texts, stats, marks) if faults or moved else None
+    if plan is not None and reorder.sure_faults(texts, plan.lines, marks) < max(faults, moved) \
             and reorder.better_order(texts, stats, plan.lines, order, marks):
         order, links = plan.lines, plan.joins
         own_meta = {"flags": plan.flags}

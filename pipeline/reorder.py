@@ -38,10 +38,11 @@ class Marks:
 
     ups: dict[int, str] = field(default_factory=dict)
     downs: dict[int, str] = field(default_factory=dict)
+    seams: frozenset[int] = frozenset()  # lines an earlier move put after another than printed
 
     def cuts(self, start: int, end: int) -> set[int]:
-        """Lines a fragment starts at: after a 下转, at a 上接."""
-        return {i for i in (*self.ups, *(d + 1 for d in self.downs)) if start < i < end}
+        """Lines a fragment starts at: after a 下转, at a 上接, at a seam."""
+        return {i for i in (*self.ups, *(d + 1 for d in self.downs), *self.seams) if start < i < end}
 
 
 NO_MARKS = Marks()
@@ -232,6 +233,7 @@ class Fragment:
     closing: bool   # ends with the closing line
     up: str | None = None    # its first line carried 上接 (the page named)
     down: str | None = None  # its last line carried 下转 (the page named)
+    seam: bool = False       # an earlier move put it after the fragment before (Marks.seams)
 
 
 def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
@@ -266,7 +268,8 @@ def must_cut(a: str, b: str, closing: str) -> bool:
         return True
     if ra.is_dangling(a):
         return not ra.can_continue(b) or ra.is_heading_like(b)
-    return (ra.is_glossary_heading(b) or ra.ends_sentence(a) and opens_mid_sentence(b)
+    return (ra.is_glossary_heading(b) and not shape.is_appendix_heading(a)  # 附件2 over its 名词解释
+            or ra.ends_sentence(a) and opens_mid_sentence(b)
             or bool(compiled_pattern(closing).search(a)))
 
 
@@ -396,7 +399,8 @@ def make_fragments(texts: list[str], bounds: list[int], end: int, marks: Marks =
             a, b, tuple(m for m in map(line_marker, lines) if m),
             any(opens_body(t) for t in lines[:ends["address_lines"]]),
             any(ra.is_glossary_heading(t) for t in lines),
-            bool(compiled_pattern(ends["closing"]).search(lines[-1])), marks.ups.get(a), marks.downs.get(b - 1)))
+            bool(compiled_pattern(ends["closing"]).search(lines[-1])), marks.ups.get(a), marks.downs.get(b - 1),
+            a in marks.seams))
     return frags
 
 
@@ -485,8 +489,8 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
         if last is not None:
             before = frags[last]
             joint = pair[last, y][0]
-            if y == last + 1 and before.down is None and f.up is None and not f.glossary:
-                # (reassemble may have moved a glossary printed first to the end: not print order)
+            if y == last + 1 and before.down is None and f.up is None and not f.glossary and not f.seam:
+                # (a glossary, or a fragment after a seam, was put there by an earlier move: not print order)
                 # in a report with markers, one printed piece: a line left open before a heading is the page's own
                 sticky = marked and y not in loose
                 joint = max(joint, 0.0) + together if sticky else joint + cfg["printed_next"]

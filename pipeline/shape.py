@@ -222,6 +222,11 @@ def is_entry(text: str) -> bool:
     return bool(pattern("glossary", "entry").search(text))
 
 
+def is_term_alone(text: str) -> bool:
+    """A glossary term ending with its colon (1.“四上”企业：): its definition is the next line."""
+    return is_entry(text) and text.rstrip().endswith(("：", ":"))
+
+
 @per_line
 def is_content(text: str) -> bool:
     """Prose, an outline heading or a glossary/appendix entry: what a report is made of."""

@@ -391,13 +391,15 @@ def printed_before_start(lines: list[PageLine], body: Body, hits: dict[int, str]
 
 
 def printed_after_end(lines: list[PageLine], body: Body, hits: dict[int, str]) -> set[int]:
-    """The last line of the page after a line of prose that is not the closing line (…奋斗！):
-    the last words of a piece of a cut report printed last, not a page's footer."""
+    """The last line of the page after a line of prose that is not the closing line (…奋斗！), or
+    after a glossary term that ends with its colon (1.“四上”企业：): the last words of a piece of
+    a cut report printed last, not a page's footer."""
     nonblank = [line.index for line in lines if not line.blank]
     if len(nonblank) < 2 or nonblank[-1] not in body.outside or nonblank[-1] in hits or nonblank[-2] in hits:
         return set()
     prev = lines[nonblank[-2]].text
-    return {nonblank[-1]} if shape.is_prose(prev) and not shape.is_closing(prev) else set()
+    ends_piece = shape.is_prose(prev) and not shape.is_closing(prev) or shape.is_term_alone(prev)
+    return {nonblank[-1]} if ends_piece else set()
 
 
 def removals(lines: list[PageLine], header_lines: list[int], whole_is_body: bool = False) -> dict[int, str]:
