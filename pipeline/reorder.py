@@ -105,8 +105,17 @@ def word_across(a: str, b: str) -> float:
 # --- evidence at a cut ----------------------------------------------------------------
 
 def number_across(a: str, b: str) -> bool:
-    """Digits on both sides of the cut, or a number followed by its unit (2|0|25年, 3|.5%)."""
-    return bool(a) and bool(b) and a[-1].isdigit() and (b[0].isdigit() or b[0] in rule("R2-cut-words")["units"])
+    """Digits on both sides of the cut, or a number followed by its unit (2|0|25年, 3|.5%).
+    Digits that would make a year of more than four digits are two numbers (规章4 | 2022年)."""
+    if not (a and b and a[-1].isdigit()):
+        return False
+    if b[0] in rule("R2-cut-words")["units"]:
+        return True
+    digits = compiled_pattern(r"\d+").match(b)
+    if digits is None:
+        return False
+    run = len(a) - len(a.rstrip("0123456789")) + digits.end()
+    return not (b[digits.end():digits.end() + 1] == "年" and run > rule("R2-cut-words")["year_digits"])
 
 
 def shared_strings(stats: ra.Stats, a: str, b: str) -> float:
@@ -351,9 +360,12 @@ def orphan_cuts(texts: list[str], bounds: list[int], end: int, stats: ra.Stats) 
     """Where the rest of a sentence left open was printed after a finished line, inside a fragment.
 
     For each fragment ending mid-sentence, the line (after a finished one) that the cut
-    evidence ties to it best, when it ties it better than any fragment start does.
+    evidence ties to it best, when it ties it better than any fragment start does: by
+    `min_orphan`, or by a word across the cut of `min_orphan_word` with no other line within
+    `orphan_margin` (宏 | 观形势; strings the report prints elsewhere alone are not enough).
+    Two lines tied best are no evidence for either.
     """
-    need = rule("R1-fragments")["min_orphan"]
+    cfg = rule("R1-fragments")
     starts = set(bounds)
     inner = [j for j in range(1, end) if j not in starts and not ra.is_dangling(texts[j - 1])
              and ra.can_continue(texts[j]) and not ra.is_heading_like(texts[j]) and outline_marker(texts[j]) is None]
@@ -362,9 +374,12 @@ def orphan_cuts(texts: list[str], bounds: list[int], end: int, stats: ra.Stats) 
         a = texts[b - 1]
         if not ra.is_dangling(a) or not inner:
             continue
-        best = max(inner, key=lambda j: cut_evidence(stats, a, texts[j]))
-        score = cut_evidence(stats, a, texts[best])
-        if score >= need and all(cut_evidence(stats, a, texts[k]) < score for k in starts if k != b):
+        scores = sorted(((cut_evidence(stats, a, texts[j]), j) for j in inner), reverse=True)
+        score, best = scores[0]
+        runner_up = scores[1][0] if len(scores) > 1 else -math.inf
+        alone = word_across(a, texts[best]) >= cfg["min_orphan_word"] and score - runner_up >= cfg["orphan_margin"]
+        tied = score >= cfg["min_orphan"] and score > runner_up or alone
+        if tied and all(cut_evidence(stats, a, texts[k]) < score for k in starts if k != b):
             cuts.add(best)
     return cuts
 
