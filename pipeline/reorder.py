@@ -248,7 +248,7 @@ class Fragment:
 def sure_cuts(texts: list[str], start: int, end: int) -> set[int]:
     """Line indices a fragment must start at: the first body line and the glossary heading, after
     a line left open before a heading or marker, at a line opening with a clause mark after a
-    finished sentence, after the closing line."""
+    finished sentence or a short unpunctuated line, after the closing line."""
     closing = rule("R4-ends")["closing"]
     cuts = {ra.front_end_of(texts), *(ra.glossary_span(texts) or ())} - {start, end}
     return cuts | {i for i in range(start + 1, end) if must_cut(texts[i - 1], texts[i], closing)}
@@ -279,6 +279,7 @@ def must_cut(a: str, b: str, closing: str) -> bool:
         return not ra.can_continue(b) or ra.is_heading_like(b)
     return (ra.is_glossary_heading(b) and not shape.is_appendix_heading(a)  # 附件2 over its 名词解释
             or ra.ends_sentence(a) and opens_mid_sentence(b)
+            or ra.is_heading_like(a) and b[:1] in ra.CLAUSE_PUNCT  # 编制工作 | 、提升 (not 》, after a link's title)
             or bool(compiled_pattern(closing).search(a)))
 
 

@@ -34,6 +34,7 @@ from pipeline.reorder import (
     number_across,
     orphan_cuts,
     same_page,
+    sure_cuts,
     sure_faults,
     word_across,
     word_freqs,
@@ -109,6 +110,13 @@ def test_an_orphan_two_lines_finish_equally_well_is_left_where_it_is() -> None:
     assert orphan_cuts(lines, [0, 2], len(lines), stats) == {4}
     rival = [*lines, "35年基本建成美丽中国。"]
     assert orphan_cuts(rival, [0, 2], len(rival), stats) == set()
+
+
+def test_a_clause_mark_after_a_short_unpunctuated_line_starts_a_fragment_and_a_closing_bracket_does_not() -> None:
+    """编制工作 | 、提升: no line opens with a clause mark; 协议 | 》， is a link's title going on."""
+    lines = ["各位代表：", "今年将开展规划编制工作", "、提升规划质量，推动重点项目落地。",
+             "我们签订了《关于水资源保护的合作协议", "》，明确了双方责任。"]
+    assert sure_cuts(lines, 0, len(lines)) == {1, 2}
 
 
 @pytest.mark.parametrize(("state", "marker", "ok"), [
