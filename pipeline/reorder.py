@@ -495,8 +495,20 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
 
     walks: dict[tuple[int, State], tuple[float, State]] = {}  # the search meets each walk many times
 
+    seen: dict[tuple[int | None, Walk, int, bool], tuple[float, Walk]] = {}
+
     def step(last: int | None, walk: Walk, y: int, placed: int) -> tuple[float, Walk]:
-        """Score of putting fragment y next (after `last`, `placed` fragments in)."""
+        """Score of putting fragment y next (after `last`, `placed` fragments in): the search and
+        the hill-climb ask for the same steps again and again, so each is scored once."""
+        key = (last, walk, y, placed == n - 1)
+        known = seen.get(key)
+        if known is None:
+            if len(seen) >= MAX_SEEN_STEPS:
+                seen.clear()
+            known = seen[key] = fresh_step(last, walk, y, placed)
+        return known
+
+    def fresh_step(last: int | None, walk: Walk, y: int, placed: int) -> tuple[float, Walk]:
         f = frags[y]
         outline = walks.get((y, walk[0]))
         if outline is None:
@@ -525,6 +537,9 @@ def scorer(texts: list[str], frags: list[Fragment], stats: ra.Stats) -> tuple[St
         return score, (state, page_of(frags[last] if last is not None else None, f, walk[1]))
 
     return step, pair
+
+
+MAX_SEEN_STEPS = 200_000  # scored steps kept at once (a few tens of MB)
 
 
 def closing_only(texts: list[str], f: Fragment) -> bool:
