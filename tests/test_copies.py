@@ -12,12 +12,12 @@ from .conftest import gold_paths
 
 
 def datasketch_signature(body: str) -> bytes | None:
-    """What signature() computed before: every shingle through MinHash.update_batch (sha1_hash32)."""
+    """datasketch's MinHash updated shingle by shingle, each hashed on its own (shingle_hash)."""
     conf = copies.setting("group")
     grams = copies.shingles(body, conf["shingle_chars"])
     if len(grams) < conf["min_shingles"]:
         return None
-    sketch = MinHash(num_perm=conf["num_perm"], seed=conf["seed"], scheme=copies.SCHEME)
+    sketch = MinHash(num_perm=conf["num_perm"], seed=conf["seed"], scheme=copies.SCHEME, hashfunc=copies.shingle_hash)
     sketch.update_batch(g.encode("utf-8") for g in grams)
     return np.asarray(sketch.hashvalues, dtype=copies.DTYPE).tobytes()
 
@@ -35,7 +35,7 @@ def test_signature_is_datasketchs(body: str) -> None:
 
 def test_a_long_body_is_signed_in_bounded_chunks() -> None:
     body = "".join(bodies()[:3]) * 3
-    assert len(copies.shingle_bytes(body, 5)) > 4 * copies.CHUNK_ROWS
+    assert len(copies.shingle_hashes(body, 5)) > 4 * copies.CHUNK_ROWS
     assert copies.signature(body) == datasketch_signature(body)
 
 
@@ -44,3 +44,9 @@ def test_permutations_are_datasketchs() -> None:
     ours = copies._permutations(conf["num_perm"], conf["seed"])
     theirs = MinHash(num_perm=conf["num_perm"], seed=conf["seed"], scheme=copies.SCHEME).permutations
     assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("body", bodies(), ids=range(len(bodies())))
+def test_one_hash_per_distinct_shingle(body: str) -> None:
+    conf = copies.setting("group")
+    assert len(copies.shingle_hashes(body, conf["shingle_chars"])) == len(copies.shingles(body, conf["shingle_chars"]))
