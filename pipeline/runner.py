@@ -26,6 +26,7 @@ from .store import Doc
 # (a write takes milliseconds); when no other run holds it, every temporary is stale.
 STALE_TMP_SECONDS = 600.0
 SCHEDULER_TIMEOUT = 3.0
+UP_TO_DATE = "UP_TO_DATE"  # luigi_status of a run that found every document done and left Luigi out
 # Folders up to this size get one Luigi task per document and stage by default.
 SMALL_FOLDER = 100
 # Tasks per stage per worker for larger folders: each task is a process Luigi forks (~50 ms of
@@ -411,7 +412,6 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
     shard_size None picks one automatically (auto_shard_size); progress_seconds > 0
     prints a line of counts to stderr at that interval while Luigi runs.
     """
-    validate_all()  # a malformed rule file stops the run before any document is processed
     output_dir = Path(output_dir)
     listing: Listing = list_inputs(Path(input_dir), output_dir)
     if scheduler_url:
@@ -423,12 +423,15 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
                              removed=prune(output_dir, docs, listing.problems))
         republish_missing_reports(output_dir, docs)
         before = snapshot(output_dir, docs)
-        if docs:
+        if all(before.values()):
+            summary.luigi_status = UP_TO_DATE  # every stage of every document done: nothing for Luigi to run
+        else:
+            validate_all()  # a malformed rule file stops the run before any document is processed
             units = make_units(docs, shard_size or auto_shard_size(len(docs), workers, bool(scheduler_url)))
             retry_failed_shards(output_dir, units)
             quiet_failures(debug)
             with Progress(output_dir, docs, progress_seconds):
-                result = build(units, output_dir, workers, scheduler_url, warm=not all(before.values()))
+                result = build(units, output_dir, workers, scheduler_url)
             summary.luigi_status = result.status.name
             summary.luigi_ran = completed_tasks(result)
         count_documents(summary, output_dir, before, snapshot(output_dir, docs))
