@@ -21,6 +21,8 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from . import reassemble as ra
 from . import rules, shape
 from .model import compiled_pattern
@@ -631,28 +633,44 @@ def search(n: int, step: Step, width: int | None) -> tuple[list[int], float, flo
 
     Dynamic programming over (set placed, last fragment), the outline path of the best
     way in carried along; `width` keeps only that many best partial orders per length.
+    A layer's steps are scored at once: those after a partial order are a row of its
+    last fragment and walk, which many partial orders share. Ties go as a loop over the
+    partial orders and then the fragments would break them: to the first met.
     """
-    layer: dict[tuple[int, int], tuple[float, Walk, tuple[int, ...]]] = {}
-    for y in range(n):
-        s, st = step(None, START, y, 0)
-        layer[1 << y, y] = (s, st, (y,))
+    rows: dict[tuple[int, Walk, bool], tuple[np.ndarray, list[Walk]]] = {}
+
+    def row(last: int, walk: Walk, placed: int) -> tuple[np.ndarray, list[Walk]]:
+        key = (last, walk, placed == n - 1)
+        if key not in rows:
+            steps = [step(last, walk, y, placed) if y != last else (0.0, walk) for y in range(n)]
+            rows[key] = (np.array([s for s, _ in steps]), [w for _, w in steps])
+        return rows[key]
+
+    bits = np.left_shift(1, np.arange(n, dtype=np.int64))
+    firsts = [step(None, START, y, 0) for y in range(n)]
+    masks, lasts = [1 << y for y in range(n)], list(range(n))
+    scores, walks = [s for s, _ in firsts], [w for _, w in firsts]
+    paths: list[tuple[int, ...]] = [(y,) for y in range(n)]
     for placed in range(1, n):
-        nxt: dict[tuple[int, int], tuple[float, Walk, tuple[int, ...]]] = {}
-        for (mask, last), (score, state, path) in layer.items():
-            for y in range(n):
-                if mask >> y & 1:
-                    continue
-                s, st = step(last, state, y, placed)
-                key = (mask | 1 << y, y)
-                if key not in nxt or nxt[key][0] < score + s:
-                    nxt[key] = (score + s, st, (*path, y))
-        if width is not None and len(nxt) > width:
-            nxt = dict(sorted(nxt.items(), key=lambda kv: -kv[1][0])[:width])
-        layer = nxt
-    finals = sorted(layer.values(), key=lambda v: -v[0])
-    best = finals[0]
-    runner = finals[1][0] if len(finals) > 1 else float("-inf")
-    return list(best[2]), best[0], runner
+        got = [row(last, walk, placed) for last, walk in zip(lasts, walks, strict=True)]
+        mask = np.array(masks, dtype=np.int64)
+        total = np.array(scores)[:, None] + np.stack([g[0] for g in got])
+        ways, nexts = np.nonzero((mask[:, None] & bits) == 0)  # in loop order: partial order, then fragment
+        value, placed_set = total[ways, nexts], mask[ways] | bits[nexts]
+        met = np.arange(len(value))
+        order = np.lexsort((met, -value, nexts, placed_set))
+        group = np.flatnonzero(np.r_[True, (placed_set[order][1:] != placed_set[order][:-1])
+                                     | (nexts[order][1:] != nexts[order][:-1])])
+        keep = order[group][np.argsort(np.minimum.reduceat(met[order], group))]  # each end's best, as first met
+        if width is not None and len(keep) > width:
+            keep = keep[np.argsort(-value[keep], kind="stable")[:width]]
+        came, lasts = ways[keep].tolist(), nexts[keep].tolist()
+        masks, scores = placed_set[keep].tolist(), value[keep].tolist()
+        walks = [got[e][1][y] for e, y in zip(came, lasts, strict=True)]
+        paths = [(*paths[e], y) for e, y in zip(came, lasts, strict=True)]
+    ranked = np.argsort(-np.array(scores), kind="stable")
+    runner = scores[ranked[1]] if len(ranked) > 1 else float("-inf")
+    return list(paths[ranked[0]]), scores[ranked[0]], runner
 
 
 @dataclass(frozen=True)
