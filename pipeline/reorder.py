@@ -594,32 +594,81 @@ def better_order(texts: list[str], stats: ra.Stats, order: list[int], other: lis
 
 
 def path_score(order: list[int], step: Step) -> float:
-    total, state, last = 0.0, START, None
-    for k, y in enumerate(order):
-        s, state = step(last, state, y, k)
-        total, last = total + s, y
+    return trail_of(order, step).totals[-1]
+
+
+@dataclass(frozen=True)
+class Trail:
+    """An order walked step by step: before position p, the last fragment, the walk and the
+    score so far; at p, the step's score."""
+
+    lasts: list[int | None]
+    walks: list[Walk]
+    totals: list[float]
+    values: list[float]
+
+
+def trail_of(order: list[int], step: Step) -> Trail:
+    lasts: list[int | None] = [None]
+    walks, totals, values = [START], [0.0], []
+    for placed, y in enumerate(order):
+        s, walk = step(lasts[-1], walks[-1], y, placed)
+        values.append(s)
+        lasts.append(y)
+        walks.append(walk)
+        totals.append(totals[-1] + s)
+    return Trail(lasts, walks, totals, values)
+
+
+def moved_score(trail: Trail, run: list[int], rest: list[int], k: int,
+                head: tuple[float, Walk, int | None], step: Step) -> float:
+    """The score of the order with `run` moved to position k of the `rest` (what path_score
+    gives, to the last bit): from the walk at k, the run, then the rest until the last fragment
+    and the walk are the order's own there; from that point on, the order's own steps.
+    (The last fragment is the order's own only where the two go on alike: they are one
+    permutation with a run moved.)"""
+    total, walk, last = head
+    placed = k
+    for y in run:
+        s, walk = step(last, walk, y, placed)
+        total, last, placed = total + s, y, placed + 1
+    lasts, walks = trail.lasts, trail.walks
+    for y in rest[k:]:
+        if last == lasts[placed] and walk == walks[placed]:
+            for s in trail.values[placed:]:
+                total += s
+            return total
+        s, walk = step(last, walk, y, placed)
+        total, last, placed = total + s, y, placed + 1
     return total
 
 
 def improve(order: list[int], score: float, step: Step) -> tuple[list[int], float]:
     """Hill-climb: move any run of fragments anywhere else while that raises the score
     (at most `improve_steps` fragment steps scored: the cost stays bounded on any input,
-    whatever the number of fragments)."""
+    whatever the number of fragments). A move is scored from the walk of the order up
+    to where it changes something (moved_score), not from the start."""
     budget = rule("R1-fragments")["improve_steps"]
     better = True
     while better and budget > 0:
         better = False
+        trail = trail_of(order, step)
         for i in range(len(order)):
             for j in range(i + 1, len(order) + 1):
-                rest = order[:i] + order[j:]
+                run, rest = order[i:j], order[:i] + order[j:]
+                head = (trail.totals[0], trail.walks[0], trail.lasts[0])
                 for k in range(len(rest) + 1):
+                    if k <= i:
+                        head = (trail.totals[k], trail.walks[k], trail.lasts[k])
+                    else:  # the rest's next fragment comes from after the run
+                        s, walk = step(head[2], head[1], rest[k - 1], k - 1)
+                        head = (head[0] + s, walk, rest[k - 1])
                     if k == i:
                         continue
-                    candidate = rest[:k] + order[i:j] + rest[k:]
-                    s = path_score(candidate, step)
-                    budget -= len(candidate)
+                    s = moved_score(trail, run, rest, k, head, step)
+                    budget -= len(order)
                     if s > score:
-                        order, score, better = candidate, s, True
+                        order, score, better = rest[:k] + run + rest[k:], s, True
                         break
                 if better:
                     break

@@ -23,19 +23,26 @@ from pipeline.model import StageResult, revert_all
 from pipeline.normalise import normalise
 from pipeline.reassemble import document_stats, glossary_span, reassemble
 from pipeline.reorder import (
+    NO_MARKS,
     Fragment,
     Marks,
     bracket_evidence,
     cut_evidence,
     follow,
+    fragment_bounds,
     jump_faults,
     jump_score,
+    make_fragments,
     marked_join,
+    moved_score,
     number_across,
     orphan_cuts,
+    path_score,
     same_page,
+    scorer,
     sure_cuts,
     sure_faults,
+    trail_of,
     word_across,
     word_freqs,
 )
@@ -117,6 +124,29 @@ def test_a_clause_mark_after_a_short_unpunctuated_line_starts_a_fragment_and_a_c
     lines = ["各位代表：", "今年将开展规划编制工作", "、提升规划质量，推动重点项目落地。",
              "我们签订了《关于水资源保护的合作协议", "》，明确了双方责任。"]
     assert sure_cuts(lines, 0, len(lines)) == {1, 2}
+
+
+def test_a_moved_run_scores_as_the_whole_moved_order_does_to_the_last_bit() -> None:
+    """The hill-climb scores a move from where it changes the order; every move of a
+    cut report's fragments scores exactly what scoring the moved order from its start gives."""
+    cut = cut_and_shuffle(gold_text("001"), 3, markers=False, cuts=6)
+    texts = [line for line in cut.text.split("\n") if line.strip()]
+    stats = document_stats("\n".join(texts))
+    frags = make_fragments(texts, fragment_bounds(texts, 0, len(texts), stats, NO_MARKS), len(texts), NO_MARKS)
+    step, _ = scorer(texts, frags, stats)
+    order = list(range(len(frags)))[::-1]
+    trail, moves = trail_of(order, step), 0
+    assert len(order) >= 6
+    for i in range(len(order)):
+        for j in range(i + 1, len(order) + 1):
+            run, rest = order[i:j], order[:i] + order[j:]
+            for k in (k for k in range(len(rest) + 1) if k != i):
+                head = trail_of(rest[:k], step)
+                start = (head.totals[-1], head.walks[-1], head.lasts[-1])
+                moved = rest[:k] + run + rest[k:]
+                assert moved_score(trail, run, rest, k, start, step) == path_score(moved, step)
+                moves += 1
+    assert moves > 100
 
 
 @pytest.mark.parametrize(("state", "marker", "ok"), [
