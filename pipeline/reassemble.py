@@ -369,28 +369,62 @@ def body_range_of(texts: list[str]) -> tuple[int, int]:
 
 def find_links(texts: list[str], start: int, end: int, stats: Stats,
                meta: dict[str, Any]) -> dict[int, int]:
-    """Continuation links: dangling paragraph index -> index of the line that continues it."""
-    min_join = rule("join", "F2-split-paragraph")["min_score"]
+    """Continuation links: dangling paragraph index -> index of the line that continues it.
+
+    A line that the next line may continue jumps elsewhere only once that next line is
+    taken by another: its other partners are scored only then (select_links again, with
+    them), which leaves the links what scoring every partner of every line up front gives
+    and makes a hard-wrapped report, every line continued by the next, cost one score a line.
+    """
+    dangling, free = open_lines(texts, start, end)
+    partners = LinkIndex(texts, free, stats)
+    followed = {d for d in dangling if d + 1 < end and can_continue(texts[d + 1])}
+    candidates = {d: link_candidates(texts, d, end, partners, d not in followed) for d in dangling}
+    while True:
+        links, taken = select_links(texts, end, sorted((c for cs in candidates.values() for c in cs), reverse=True))
+        jumping = {d for d in followed if d + 1 in taken and links.get(d) != d + 1}
+        if not jumping:
+            break
+        followed -= jumping
+        candidates.update((d, link_candidates(texts, d, end, partners, True)) for d in jumping)
+    link_by_elimination(texts, dangling, free, links, taken, end, meta)
+    return links
+
+
+def open_lines(texts: list[str], start: int, end: int) -> tuple[list[int], list[int]]:
+    """The lines left open (dangling) and the lines that may continue one (free) of the body."""
     dangling = [i for i in range(start, end) if is_dangling(texts[i])]
     free = [j for j in range(start, end) if can_continue(texts[j]) and not is_heading_like(texts[j])
             and (j == start or is_dangling(texts[j - 1]) or opens_with_address(texts[j - 1]))]
-    free_set = set(free)
-    partners = LinkIndex(texts, free, stats)
-    candidates = []
-    for d in dangling:
-        for f, score in partners.scored(d):
-            adjacent = f == d + 1
-            candidates.append((score + (3 if adjacent else 0), adjacent, d, f))
-        if d + 1 < end and d + 1 not in free_set and can_continue(texts[d + 1]):
-            score = join_score(stats, texts[d], texts[d + 1])
-            if score >= min_join:
-                candidates.append((score + 3, True, d, d + 1))
-    candidates.sort(reverse=True)
+    return dangling, free
+
+
+Candidate = tuple[int, bool, int, int]  # (score, adjacent, dangling line, line continuing it)
+
+
+def link_candidates(texts: list[str], d: int, end: int, partners: LinkIndex, jumps: bool) -> list[Candidate]:
+    """The lines that may continue dangling line d with their scores: the next line, and with
+    `jumps` every other line the text's n-grams propose."""
+    min_join = rule("join", "F2-split-paragraph")["min_score"]
+    out = []
+    if d + 1 < end and d + 1 not in partners.free_set and can_continue(texts[d + 1]):
+        score = join_score(partners.stats, texts[d], texts[d + 1])
+        if score >= min_join:
+            out.append((score + 3, True, d, d + 1))
+    for f, score in partners.scored(d, only_next=not jumps):
+        adjacent = f == d + 1
+        out.append((score + (3 if adjacent else 0), adjacent, d, f))
+    return out
+
+
+def select_links(texts: list[str], end: int, candidates: list[Candidate]) -> tuple[dict[int, int], set[int]]:
+    """The links taken best first, none into a line already taken or closing a loop; a jump
+    only once the next line is known not to continue d (taken by another)."""
     links: dict[int, int] = {}
     taken: set[int] = set()
     paths = Paths()
     changed = True
-    while changed:  # a jump is allowed once the next line is known not to continue d
+    while changed:
         changed = False
         for _, adjacent, d, f in candidates:
             if d in links or f in taken or paths.closes_loop(d, f):
@@ -401,8 +435,7 @@ def find_links(texts: list[str], start: int, end: int, stats: Stats,
             taken.add(f)
             paths.join(d, f)
             changed = True
-    link_by_elimination(texts, dangling, free, links, taken, end, meta)
-    return links
+    return links, taken
 
 
 class Paths:
@@ -463,12 +496,14 @@ class LinkIndex:
             found.add(d + 1)  # the next line is weighed on its own terms (clause marks count there)
         return found
 
-    def scored(self, d: int) -> list[tuple[int, int]]:
-        """(line, join score) of every line that may continue line d, in line order."""
+    def scored(self, d: int, only_next: bool = False) -> list[tuple[int, int]]:
+        """(line, join score) of every line that may continue line d, in line order (`only_next`:
+        of the next line alone, when it is one of the lines that may continue another)."""
         min_join = rule("join", "F2-split-paragraph")["min_score"]
         min_link = rule("order")["min_link_score"]
         out = []
-        for f in sorted(self.candidates(d)):
+        lines = ({d + 1} & self.free_set) if only_next else self.candidates(d)
+        for f in sorted(lines):
             if f == d:
                 continue
             adjacent = f == d + 1

@@ -280,3 +280,40 @@ def test_the_pair_index_found_on_demand_is_every_place_of_every_pair() -> None:
         assert list(stats.at.get(pair)) == full.get(pair, [])
     for first in "发展的\n哈":
         assert stats.at.followers(first) == {p[1] for p in full if p[0] == first}
+
+
+def every_partner_links(texts: list[str], stats) -> dict[int, int]:
+    """find_links as it was: every partner of every open line scored up front, then selected."""
+    from pipeline.reassemble import (
+        LinkIndex,
+        body_range_of,
+        link_by_elimination,
+        link_candidates,
+        open_lines,
+        select_links,
+    )
+
+    start, end = body_range_of(texts)
+    dangling, free = open_lines(texts, start, end)
+    partners = LinkIndex(texts, free, stats)
+    candidates = sorted((c for d in dangling for c in link_candidates(texts, d, end, partners, True)), reverse=True)
+    links, taken = select_links(texts, end, candidates)
+    link_by_elimination(texts, dangling, free, links, taken, end, {})
+    return links
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+@pytest.mark.parametrize("width", [30, 38])
+def test_links_scored_only_where_a_line_may_jump_are_the_links_of_every_partner_scored(prefix: str, width: int) -> None:
+    """Hard-wrapped and then cut and shuffled: the lazy link search finds exactly the links of the full one."""
+    from pipeline.reassemble import body_range_of, find_links
+
+    from .cutting import cut_and_shuffle
+
+    wrapped = "\n".join(p[i:i + width] for p in gold_text(prefix).split("\n") for i in range(0, max(len(p), 1), width))
+    for text in (wrapped, cut_and_shuffle(wrapped, width).text):
+        texts = paragraphs(text)
+        stats = document_stats("\n".join(texts))
+        start, end = body_range_of(texts)
+        links = find_links(texts, start, end, stats, {})
+        assert len(links) > 10 and links == every_partner_links(texts, stats)
