@@ -104,9 +104,6 @@ def matching_rule(text: str, scope: str = "any") -> str | None:
     """The id of the first [[line]] rule of `scope` that matches the stripped line."""
     if not text:
         return None
-    screen = scope_screen(scope)
-    if screen is not None and not screen.search(text):
-        return None  # most lines: no rule's pattern occurs, found in one search instead of one per rule
     length = len(text)
     for rule in scope_rules(scope):  # LineRule.matches inlined: this runs for every rule on every line
         if rule.max_len and length > rule.max_len or not rule.pattern.search(text):
@@ -120,23 +117,6 @@ def matching_rule(text: str, scope: str = "any") -> str | None:
 def scope_rules(scope: str) -> tuple[LineRule, ...]:
     """The [[line]] rules of one scope, in file order."""
     return tuple(rule for rule in rule_list("line") if rule.scope == scope)
-
-
-@cache
-def scope_screen(scope: str) -> regex.Pattern[str] | None:
-    """One pattern that occurs in a line exactly when some rule's pattern of the scope does (their
-    alternation); None where they cannot be joined (a backreference or flag of one would reach the others)."""
-    patterns = [rule.pattern.pattern for rule in scope_rules(scope)]
-    if not patterns or any(JOIN_BREAKER.search(p) for p in patterns):
-        return None
-    try:
-        return regex.compile("|".join(f"(?:{p})" for p in patterns))
-    except regex.error:  # e.g. one group name in two patterns
-        return None
-
-
-# backreferences, inline flags, conditionals: what would reach from one pattern into the others
-JOIN_BREAKER = regex.compile(r"\\[1-9]|\\g<|\(\?P=|\(\?[a-zA-Z]+[:)]|\(\?\(")
 
 
 # ------------------------------------------------------------------ scraper header

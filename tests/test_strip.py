@@ -269,22 +269,3 @@ def test_a_title_render_accepts_is_a_title_strip_keeps(title: str) -> None:
     body = "各位代表：\n现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员提出意见。\n"
     result = strip(f"首页 > 新闻中心\n{title}\n{body}", {})
     assert result.text == f"{title}\n{body}"
-
-
-@pytest.mark.parametrize("scope", ["any", "header"])
-def test_the_one_search_screen_finds_what_the_rules_one_by_one_find(scope: str, monkeypatch) -> None:
-    """The alternation of a scope's patterns screens lines: the same rule for every line of the seeds."""
-    from pipeline import strip as strip_module
-
-    lines = {line.strip() for p in seed_paths() for line in normalised_seed(p.name[:3]).split("\n")}
-    screened = {line: matching_rule(line, scope) for line in lines}
-    assert strip_module.scope_screen(scope) is not None and any(screened.values())
-    monkeypatch.setattr(strip_module, "scope_screen", lambda scope: None)
-    assert screened == {line: matching_rule(line, scope) for line in lines}
-
-
-def test_patterns_a_backreference_or_flag_would_leak_from_are_not_joined() -> None:
-    from pipeline.strip import JOIN_BREAKER
-
-    assert all(JOIN_BREAKER.search(p) for p in [r"(\d)\1", r"(?i)copyright", r"(?P<x>a)(?P=x)", r"(?(1)a|b)"])
-    assert not any(JOIN_BREAKER.search(p) for p in [r"^(?:版权所有|主办)", r"(?<!第)\d+版$", r"[（(]责任编辑"])
