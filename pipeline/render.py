@@ -48,6 +48,43 @@ def blocks_of(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
+def block_layout_spans(text: str, rule: str) -> list[tuple[int, int, str, str]]:
+    """Spans laying the text out as its blocks (`blocks_of`) one blank line apart, ending in a line
+    break: between two blocks, what differs from a blank line; before the first, after the last,
+    what is there. Found in one pass (a line diff of the two texts is quadratic in its lines)."""
+    blocks = block_spans(text)
+    if not blocks:
+        return [(0, len(text), "", rule)] if text else []
+    gaps = [(0, blocks[0][0], "")]
+    gaps += [(end, start, "\n\n") for (_, end), (start, _) in zip(blocks, blocks[1:], strict=False)]
+    gaps.append((blocks[-1][1], len(text), "\n"))
+    return [span for a, b, new in gaps if text[a:b] != new for span in [least_change(text, a, b, new, rule)]]
+
+
+def block_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every block of `blocks_of`: each line's text, stripped as str.strip does."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = pos + len(line) - len(line.lstrip())
+            spans.append((start, start + len(stripped)))
+        pos += len(line) + 1
+    return spans
+
+
+def least_change(text: str, start: int, end: int, new: str, rule: str) -> tuple[int, int, str, str]:
+    """The span turning text[start:end] into `new`, less what the two begin and end with alike."""
+    old = text[start:end]
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return (start + head, end - tail, new[head:len(new) - tail], rule)
+
+
 def block_starts(text: str) -> list[int]:
     """Offsets of the blocks of a text laid out as blocks separated by blank lines."""
     starts, pos = [], 0
@@ -356,7 +393,7 @@ def render(text: str, meta: dict[str, Any]) -> StageResult:
     canonical_punctuation(rec)  # again: joins made by reassemble create new neighbours
     for rule_id, dash, replacement in shape.dash_rules(STAGE):
         rec.sub(rule_id, dash, replacement)
-    rec.set_text("\n\n".join(blocks_of(rec.text)) + "\n" if blocks_of(rec.text) else "", "R2-blocks")
+    rec.replace_spans(block_layout_spans(rec.text, "R2-blocks"))
     blocks = blocks_of(rec.text)
     rec.replace_spans(split_spans(blocks, block_starts(rec.text)))
     fields = front_fields(rec.text, blocks_of(rec.text), meta)

@@ -151,3 +151,20 @@ def test_a_gold_text_keeps_every_character(seed_outputs: dict[str, str]) -> None
         text = path.read_text(encoding="utf-8")
         text = text.replace(",", "，").replace(":", "：").replace("(", "（").replace(")", "）")
         assert key(body_of(rendered(text))) == key(text), path.stem
+
+
+LAYOUTS = ["", " \n\t\n", "甲", "  甲乙 \n\n\n 丙\u3000\n", "甲\n乙", "\r\n甲\r\n\r\n乙\r\n", "甲\n\n乙\n\n"]
+
+
+@pytest.mark.parametrize("text", LAYOUTS + [p.read_text(encoding="utf-8") for p in seed_paths()])
+def test_block_layout_spans_lay_out_the_blocks_and_change_nothing_more(text: str) -> None:
+    """R2-blocks: one blank line between blocks, one line break at the end; each span as small as it can be."""
+    from pipeline.render import block_layout_spans, blocks_of
+
+    from .test_model import applied
+
+    spans = block_layout_spans(text, "R2-blocks")
+    assert applied(text, spans) == ("\n\n".join(blocks_of(text)) + "\n" if blocks_of(text) else "")
+    for start, end, after, _ in spans:
+        before = text[start:end]
+        assert before != after and not (before and after and (before[0] == after[0] or before[-1] == after[-1]))
