@@ -118,14 +118,6 @@ def min_hashes(hv: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     return out
 
 
-def _sketch(values: np.ndarray):
-    from datasketch import MinHash
-
-    conf = setting("group")
-    perms = _permutations(conf["num_perm"], conf["seed"])
-    return MinHash(seed=conf["seed"], hashfunc=shingle_hash, hashvalues=values, permutations=perms, scheme=SCHEME)
-
-
 def signature(body: str) -> bytes | None:
     """The MinHash signature of a report body, or None when it is too short to compare."""
     conf = setting("group")
@@ -164,25 +156,24 @@ class Member:
 def candidate_pairs(members: list[Member]) -> list[tuple[float, str, str]]:
     """(similarity, name, name) of every pair at or above the threshold, most similar first.
 
-    LSH proposes the pairs (reports sharing a band of their signature); the
-    signatures then confirm them.
+    LSH proposes the pairs: reports sharing a band of their signature (datasketch's
+    MinHashLSH banding, `lsh_bands` × `lsh_rows`, done here: datasketch's LSH module
+    loads scipy, half a second a run); the signatures then confirm them.
     """
-    from datasketch import MinHashLSH
-
     conf = setting("group")
-    lsh = MinHashLSH(threshold=conf["threshold"], num_perm=conf["num_perm"])
-    sketches = {m.name: _sketch(m.values) for m in members}
-    with lsh.insertion_session() as session:
-        for name, sketch in sketches.items():
-            session.insert(name, sketch, check_duplication=False)
-    values = {m.name: m.values for m in members}
-    pairs = set()
-    for name, sketch in sketches.items():
-        for other in lsh.query(sketch):
-            if other > name:
-                sim = similarity(values[name], values[other])
-                if sim >= conf["threshold"]:
-                    pairs.add((sim, name, other))
+    width = conf["lsh_rows"] * DTYPE.itemsize
+    buckets: dict[tuple[int, bytes], list[Member]] = {}
+    for m in members:
+        for band in range(conf["lsh_bands"]):
+            buckets.setdefault((band, m.sig[band * width:(band + 1) * width]), []).append(m)
+    sims: dict[tuple[str, str], float] = {}
+    for sharing in buckets.values():
+        for k, a in enumerate(sharing):
+            for b in sharing[k + 1:]:
+                pair = (a.name, b.name) if a.name < b.name else (b.name, a.name)
+                if pair not in sims:
+                    sims[pair] = similarity(a.values, b.values)
+    pairs = [(sim, a, b) for (a, b), sim in sims.items() if sim >= conf["threshold"]]
     return sorted(pairs, key=lambda p: (-p[0], p[1], p[2]))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 from datasketch import MinHash
@@ -50,3 +52,48 @@ def test_permutations_are_datasketchs() -> None:
 def test_one_hash_per_distinct_shingle(body: str) -> None:
     conf = copies.setting("group")
     assert len(copies.shingle_hashes(body, conf["shingle_chars"])) == len(copies.shingles(body, conf["shingle_chars"]))
+
+
+def test_the_lsh_banding_is_datasketchs_optimal_one_for_the_threshold() -> None:
+    from datasketch import MinHashLSH
+
+    conf = copies.setting("group")
+    lsh = MinHashLSH(threshold=conf["threshold"], num_perm=conf["num_perm"])
+    assert (conf["lsh_bands"], conf["lsh_rows"]) == (lsh.b, lsh.r)
+
+
+def edited(body: str, seed: int, share: float) -> str:
+    """The body with a share of its lines dropped: a copy as far from it as the share says."""
+    rng = random.Random(seed)
+    return "\n".join(line for line in body.split("\n") if rng.random() >= share)
+
+
+def datasketch_pairs(members: list[copies.Member]) -> list[tuple[float, str, str]]:
+    """candidate_pairs through datasketch's own MinHashLSH."""
+    from datasketch import MinHashLSH
+
+    conf = copies.setting("group")
+    perms = copies._permutations(conf["num_perm"], conf["seed"])
+    sketches = {m.name: MinHash(seed=conf["seed"], hashvalues=m.values, permutations=perms, scheme=copies.SCHEME)
+                for m in members}
+    lsh = MinHashLSH(threshold=conf["threshold"], num_perm=conf["num_perm"])
+    for name, sketch in sketches.items():
+        lsh.insert(name, sketch)
+    values = {m.name: m.values for m in members}
+    pairs = {(copies.similarity(values[a], values[b]), a, b)
+             for a, sketch in sketches.items() for b in lsh.query(sketch) if b > a}
+    return sorted((p for p in pairs if p[0] >= conf["threshold"]), key=lambda p: (-p[0], p[1], p[2]))
+
+
+def test_candidate_pairs_are_the_pairs_datasketchs_lsh_finds() -> None:
+    """Each gold text and copies of it with 5–60 % of its lines dropped: near ones pair, far ones not."""
+    members = []
+    for k, body in enumerate(bodies()[:5]):
+        for seed, share in enumerate([0.0, 0.05, 0.2, 0.4, 0.6]):
+            sig = copies.signature(edited(body, seed, share))
+            if sig:
+                members.append(copies.Member(name=f"{k}-{share}", path=f"{k}-{share}", sig=sig))
+    pairs = copies.candidate_pairs(members)
+    assert pairs == datasketch_pairs(members)
+    assert any(a.endswith("-0.0") and b.endswith("-0.05") for _, a, b in pairs)
+    assert len(pairs) < len(members) * (len(members) - 1) // 2
