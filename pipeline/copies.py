@@ -47,13 +47,15 @@ FMIX64 = (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33)
 MASK64 = (1 << 64) - 1
 
 
-def _fmix64(hv: np.ndarray) -> np.ndarray:
-    s1, m1, s2, m2, s3 = FMIX64
-    hv = hv ^ (hv >> np.uint64(s1))
-    hv = hv * np.uint64(m1)
-    hv = hv ^ (hv >> np.uint64(s2))
-    hv = hv * np.uint64(m2)
-    return hv ^ (hv >> np.uint64(s3))
+def fmix(hv: np.ndarray, constants: tuple[int, int, int, int, int]) -> np.ndarray:
+    """MurmurHash3's finalizer (FMIX32 or FMIX64) on every value, in the values' own width."""
+    width = hv.dtype.type
+    s1, m1, s2, m2, s3 = (width(c) for c in constants)
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
 
 
 def shingle_hash(gram: bytes) -> int:
@@ -62,7 +64,7 @@ def shingle_hash(gram: bytes) -> int:
     number = 0
     for char in gram.decode("utf-8"):
         number = (number * SHINGLE_BASE + ord(char)) & MASK64
-    return int(_fmix64(np.array([number], dtype=np.uint64))[0] >> np.uint64(32))
+    return int(fmix(np.array([number], dtype=np.uint64), FMIX64)[0] >> np.uint64(32))
 
 
 def shingle_hashes(body: str, size: int) -> np.ndarray:
@@ -75,7 +77,7 @@ def shingle_hashes(body: str, size: int) -> np.ndarray:
     for offset in range(size):
         number = number * np.uint64(SHINGLE_BASE) + codes[offset:offset + count]
     distinct = np.unique(number)  # one hash per distinct shingle, as `shingles` is a set
-    return (_fmix64(distinct) >> np.uint64(32)).astype(DTYPE)
+    return (fmix(distinct, FMIX64) >> np.uint64(32)).astype(DTYPE)
 
 
 @cache
@@ -98,20 +100,11 @@ FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)
 CHUNK_ROWS = 1024
 
 
-def _fmix32(hv: np.ndarray) -> np.ndarray:
-    s1, m1, s2, m2, s3 = FMIX32
-    hv = hv ^ (hv >> np.uint32(s1))
-    hv = hv * np.uint32(m1)
-    hv = hv ^ (hv >> np.uint32(s2))
-    hv = hv * np.uint32(m2)
-    return hv ^ (hv >> np.uint32(s3))
-
-
 def min_hashes(hv: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """The signature of these input hashes: what MinHash(scheme='affine32').update_batch gives, in chunks."""
     a, b = (np.asarray(x, dtype=DTYPE) for x in _permutations(num_perm, seed))
     out = np.full(num_perm, np.iinfo(np.uint32).max, dtype=DTYPE)
-    mixed = _fmix32(hv.astype(DTYPE))
+    mixed = fmix(hv.astype(DTYPE), FMIX32)
     for start in range(0, len(mixed), CHUNK_ROWS):
         rows = mixed[start:start + CHUNK_ROWS].reshape(-1, 1)
         np.minimum(out, (rows * a + b).min(axis=0), out=out)
