@@ -134,16 +134,12 @@ def repeated_runs(s: str, line_of: list[int], min_chars: int, anchor: int, max_c
     A run that begins with the last marks of a line begins on the next line
     (a copy printed right after the text it repeats starts there).
     """
-    index: dict[str, list[int]] = {}
-    for p in range(len(s) - anchor + 1):
-        index.setdefault(s[p:p + anchor], []).append(p)
+    index = AnchorIndex(s, anchor)
     runs: list[Run] = []
-    j = 0
+    j = index.next_repeat(0)
     while j <= len(s) - anchor:
         best_len, best_i = 0, -1
-        for i in index[s[j:j + anchor]][:max_candidates]:
-            if i + anchor > j:
-                break
+        for i in index.earlier(j, max_candidates):
             length = common_prefix(s, i, j, limit=j - i)
             if length > best_len:
                 best_len, best_i = length, i
@@ -156,7 +152,51 @@ def repeated_runs(s: str, line_of: list[int], min_chars: int, anchor: int, max_c
             j += best_len
         else:
             j += 1
+        j = index.next_repeat(j)
     return runs
+
+
+class AnchorIndex:
+    """Where each `width` characters of s occur, grouped through a hash of every position
+    (window_hashes, in C; a collision is sorted out by comparing the texts). Only the
+    positions a repeat can begin at are ever looked up, so lists are made on demand."""
+
+    def __init__(self, s: str, width: int) -> None:
+        self.s, self.width = s, width
+        hashes = window_hashes(s, width)
+        empty = np.empty(0, dtype=np.int64)
+        self.order, self.bounds, self.which, self.after = empty, empty, empty, empty
+        if not len(hashes):
+            return
+        _, first_at, self.which = np.unique(hashes, return_index=True, return_inverse=True)
+        self.order = np.argsort(self.which, kind="stable")  # positions by group, ascending in each
+        self.bounds = np.searchsorted(self.which[self.order], np.arange(len(first_at) + 1))
+        # the first position at or after p whose text occurs wholly before it: the only places a repeat begins
+        here = np.arange(len(hashes))
+        possible = np.where(first_at[self.which] + width <= here, here, len(s))
+        self.after = np.minimum.accumulate(possible[::-1])[::-1]
+
+    def next_repeat(self, p: int) -> int:
+        return int(self.after[p]) if p < len(self.after) else len(self.s)
+
+    def earlier(self, j: int, most: int) -> list[int]:
+        """The first `most` occurrences of the text at j, as far as they end before j."""
+        s, width = self.s, self.width
+        if most <= 0:
+            return []
+        text = s[j:j + width]
+        group = self.which[j]
+        start, end = int(self.bounds[group]), int(self.bounds[group + 1])
+        found: list[int] = []
+        while start < end:  # in chunks: a text repeated thousands of times is not listed whole each time
+            for i in self.order[start:min(end, start + most)].tolist():
+                if s[i:i + width] != text:
+                    continue  # another text of the same hash
+                if len(found) == most or i + width > j:
+                    return found
+                found.append(i)
+            start += most
+        return found
 
 
 def line_tail(line_of: list[int], i: int, j: int, most: int = 3) -> int:

@@ -138,3 +138,25 @@ def test_the_block_the_newspaper_page_prints_twice_is_dropped_once() -> None:
     assert dropped
     for block in dropped:  # what goes is still there once
         assert squeeze(block) in squeeze(result.text)
+
+
+def every_text_at(s: str, width: int) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for p in range(len(s) - width + 1):
+        index.setdefault(s[p:p + width], []).append(p)
+    return index
+
+
+@pytest.mark.parametrize("kind", ["report twice", "one character", "short cycle"])
+def test_the_anchor_index_lists_the_earlier_occurrences_a_dict_of_every_text_lists(kind: str) -> None:
+    """The first 64 places of the text at j that end before j, and j looked at only where there is one."""
+    from pipeline.repeats import AnchorIndex
+
+    body = "".join(c for c in gold_paths()[1].read_text(encoding="utf-8") if "\u4e00" <= c <= "\u9fff")[:3000]
+    s = {"report twice": body + body[:1500] + body, "one character": "的" * 600, "short cycle": "一二三四五" * 200}[kind]
+    width, texts = 16, every_text_at(s, 16)
+    listed = {j: [i for i in texts[s[j:j + width]][:64] if i + width <= j] for j in range(len(s) - width + 1)}
+    index = AnchorIndex(s, width)
+    starts = [j for j in listed if index.next_repeat(j) == j]
+    assert starts == [j for j, found in listed.items() if found]
+    assert all(index.earlier(j, 64) == listed[j] for j in starts)
