@@ -154,6 +154,9 @@ def candidate_pairs(members: list[Member]) -> list[tuple[float, str, str]]:
     loads scipy, half a second a run); the signatures then confirm them.
     """
     conf = setting("group")
+    if conf["lsh_bands"] * conf["lsh_rows"] > conf["num_perm"]:
+        raise rules.RuleError(f"{rules.RULES_DIR / RULE_FILE}: lsh_bands × lsh_rows ({conf['lsh_bands']} × "
+                              f"{conf['lsh_rows']}) is more than a signature's {conf['num_perm']} values (num_perm)")
     width = conf["lsh_rows"] * DTYPE.itemsize
     buckets: dict[tuple[int, bytes], list[Member]] = {}
     for m in members:

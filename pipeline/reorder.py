@@ -281,7 +281,7 @@ def must_cut(a: str, b: str, closing: str) -> bool:
         return not ra.can_continue(b) or ra.is_heading_like(b)
     return (ra.is_glossary_heading(b) and not shape.is_appendix_heading(a)  # 附件2 over its 名词解释
             or ra.ends_sentence(a) and opens_mid_sentence(b)
-            or ra.is_heading_like(a) and b[:1] in ra.CLAUSE_PUNCT  # 编制工作 | 、提升 (not 》, after a link's title)
+            or ra.is_heading_like(a) and bool(b) and b[0] in ra.CLAUSE_PUNCT  # 编制工作 | 、提升 (not 》)
             or bool(compiled_pattern(closing).search(a)))
 
 
@@ -644,10 +644,11 @@ def moved_score(trail: Trail, run: list[int], rest: list[int], k: int,
 
 
 def improve(order: list[int], score: float, step: Step) -> tuple[list[int], float]:
-    """Hill-climb: move any run of fragments anywhere else while that raises the score
-    (at most `improve_steps` fragment steps scored: the cost stays bounded on any input,
-    whatever the number of fragments). A move is scored from the walk of the order up
-    to where it changes something (moved_score), not from the start."""
+    """Hill-climb: move any run of fragments anywhere else while that raises the score.
+    Each move tried is charged the order's length against `improve_steps`, and no new
+    pass starts once they are spent: the cost stays bounded on any input, whatever the
+    number of fragments. A move is scored from the walk of the order up to where it
+    changes something (moved_score), not from the start."""
     budget = rule("R1-fragments")["improve_steps"]
     better = True
     while better and budget > 0:
@@ -677,6 +678,9 @@ def improve(order: list[int], score: float, step: Step) -> tuple[list[int], floa
     return order, score
 
 
+MAX_SEARCH_FRAGMENTS = 62  # search keeps a set of fragments as the bits of an int64 (R1 max_search below it)
+
+
 def search(n: int, step: Step, width: int | None) -> tuple[list[int], float, float]:
     """(best order, its score, the best score of another order) over all orders of n fragments.
 
@@ -686,6 +690,8 @@ def search(n: int, step: Step, width: int | None) -> tuple[list[int], float, flo
     last fragment and walk, which many partial orders share. Ties go as a loop over the
     partial orders and then the fragments would break them: to the first met.
     """
+    if n > MAX_SEARCH_FRAGMENTS:
+        raise ValueError(f"search over {n} fragments: at most {MAX_SEARCH_FRAGMENTS} (a set of them is a 64-bit mask)")
     rows: dict[tuple[int, Walk, bool], tuple[np.ndarray, list[Walk]]] = {}
 
     def row(last: int, walk: Walk, placed: int) -> tuple[np.ndarray, list[Walk]]:
@@ -736,7 +742,7 @@ def plan_fragments(texts: list[str], stats: ra.Stats, marks: Marks = NO_MARKS) -
     if len(texts) < 2:
         return None
     bounds = fragment_bounds(texts, 0, len(texts), stats, marks)
-    if not 2 <= len(bounds) <= rule("R1-fragments")["max_search"]:
+    if not 2 <= len(bounds) <= min(rule("R1-fragments")["max_search"], MAX_SEARCH_FRAGMENTS):
         return None  # one piece, or more than any page cut makes (the search grows with their square)
     frags = make_fragments(texts, bounds, len(texts), marks)
     plan = plan_order(texts, frags, stats)

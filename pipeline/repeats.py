@@ -120,7 +120,9 @@ def window_hashes(s: str, width: int) -> np.ndarray:
     has_long_repeat compares its anchors with every position through these, not one slice at a time."""
     codes = code_points(s).astype(np.uint64)
     n = len(codes) - width + 1
-    hashes = np.zeros(max(0, n), dtype=np.uint64)
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    hashes = np.zeros(n, dtype=np.uint64)
     for k in range(width):  # a polynomial in the code points, modulo 2**64
         hashes = hashes * np.uint64(1_000_003) + codes[k:k + n]
     return hashes

@@ -187,6 +187,14 @@ def kind_of(stage: str, rule_id: str) -> str:
     return kinds.get(rule_id) or kinds.get(rule_id.split(":", 1)[0]) or STAGE_KINDS.get(stage, "normalise")
 
 
+def rules_digest() -> str:
+    """Hash of every rule file and the schema: which rules a validation checked."""
+    digest = hashlib.sha256()
+    for name in [*rule_file_names(), SCHEMA_FILE]:
+        digest.update(f"{name}\0{file_hash(name)}\0".encode())
+    return digest.hexdigest()
+
+
 @cache
 def file_hash(name: str) -> str:
     """Content hash of a rule file: part of the cache key of every stage using it."""

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from . import store
 from .listing import Listing, Problem, Skipped, list_inputs
-from .rules import validate_all
+from .rules import rules_digest, validate_all
 from .stages import STAGES
 from .store import Doc
 
@@ -413,6 +413,9 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
     prints a line of counts to stderr at that interval while Luigi runs.
     """
     output_dir = Path(output_dir)
+    rules_now = rules_digest()
+    if not rules_checked(output_dir, rules_now):
+        validate_all()  # a malformed rule file stops the run before any document is processed
     listing: Listing = list_inputs(Path(input_dir), output_dir)
     if scheduler_url:
         check_scheduler(scheduler_url)
@@ -423,10 +426,9 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
                              removed=prune(output_dir, docs, listing.problems))
         republish_missing_reports(output_dir, docs)
         before = snapshot(output_dir, docs)
-        if all(before.values()):
+        if docs and all(before.values()):
             summary.luigi_status = UP_TO_DATE  # every stage of every document done: nothing for Luigi to run
-        else:
-            validate_all()  # a malformed rule file stops the run before any document is processed
+        elif docs:
             units = make_units(docs, shard_size or auto_shard_size(len(docs), workers, bool(scheduler_url)))
             retry_failed_shards(output_dir, units)
             quiet_failures(debug)
@@ -438,4 +440,19 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
         from . import catalogue  # the corpus-level step over the finished documents
 
         catalogue.add_to_summary(summary, Path(input_dir), output_dir, listing.problems, parquet=catalogue_parquet)
+        mark_rules_checked(output_dir, rules_now)
     return summary
+
+
+def rules_checked(output_dir: Path, digest: str) -> bool:
+    """The rule files are the ones an earlier run in this folder validated: a no-op rerun
+    need not parse and check them all again (a changed file, schema.toml too, changes the digest)."""
+    try:
+        return store.read_own_text(store.rules_checked_path(output_dir)) == digest
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def mark_rules_checked(output_dir: Path, digest: str) -> None:
+    with contextlib.suppress(OSError):
+        store.write_bytes_atomic(store.rules_checked_path(output_dir), digest.encode(), durable=False)

@@ -60,8 +60,9 @@ def library_versions(names: Iterable[str]) -> str:
 def stage_fingerprint(stage: str) -> str:
     """Hash of the stage's code, the shared code, its rule files and its libraries' versions: its version.
 
-    A rule file that changed changes the version, so every document is stale
-    and the run checks every rule file before any stage runs (runner.clean).
+    The run checks every rule file against its schema before any stage runs,
+    whenever they are not the ones it last checked in that output folder
+    (runner.rules_checked).
     """
     module = stage_module(stage)
     digest = hashlib.sha256()

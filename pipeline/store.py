@@ -51,9 +51,10 @@ STATE_DIR = ".state"
 SHARD_DIR = "_shards"
 LOCK_NAME = "run.lock"
 CATALOGUE_STATE = "catalogue.json"
+RULES_CHECKED = "rules-checked"  # the rules_digest of the rule files the last run in this folder validated
 # Names in .state/ that are the tool's own: a document of such a name gets `~doc` after it (`~` is escaped
 # in every other name, so no document's folder can be `<reserved>~doc` by chance).
-RESERVED = frozenset({SHARD_DIR, LOCK_NAME, CATALOGUE_STATE})
+RESERVED = frozenset({SHARD_DIR, LOCK_NAME, CATALOGUE_STATE, RULES_CHECKED})
 KEY_CHARS = 20
 # A file name of at most this many UTF-8 bytes stays as it is; with `.changes.jsonl` it is within the
 # 255 bytes filesystems allow. Longer names become a prefix and a hash of the whole name.
@@ -141,6 +142,10 @@ def shard_marker(output_dir: Path, docs: Iterable[Doc], stage: str) -> Path:
 
 def lock_path(output_dir: Path) -> Path:
     return output_dir / STATE_DIR / LOCK_NAME
+
+
+def rules_checked_path(output_dir: Path) -> Path:
+    return output_dir / STATE_DIR / RULES_CHECKED
 
 
 def report_path(output_dir: Path, stem: str) -> Path:

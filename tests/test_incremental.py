@@ -59,15 +59,17 @@ def test_first_run_runs_every_stage_then_a_rerun_runs_nothing(corpus) -> None:
     assert second.luigi_status == runner.UP_TO_DATE and second.up_to_date == 5  # Luigi not even started
 
 
-def test_a_rule_file_broken_after_a_run_stops_the_next_run_before_any_document(corpus, rules_copy) -> None:
-    """A no-op run leaves the rule check out, but a changed rule file is never a no-op."""
+@pytest.mark.parametrize("rule_file", ["repair.toml", "run.toml"])  # a stage's rules; rules in no stage's key
+def test_a_rule_file_broken_after_a_run_stops_the_next_run_before_any_document(corpus, rules_copy,
+                                                                               rule_file: str) -> None:
+    """A no-op run checks no rule file it checked before, but any changed rule file is checked again."""
     src, out = corpus
     runner.clean(src, out)
     reports = {p: p.read_bytes() for p in out.glob("*.md")}
-    path = rules_copy / "repair.toml"
+    path = rules_copy / rule_file
     path.write_text(path.read_text(encoding="utf-8").replace("comment =", "coment =", 1), encoding="utf-8")
     clear_caches()
-    with pytest.raises(rules.RuleError, match="repair.toml"):
+    with pytest.raises(rules.RuleError, match=rule_file):
         runner.clean(src, out)
     assert {p: p.read_bytes() for p in out.glob("*.md")} == reports
 

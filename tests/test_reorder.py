@@ -30,6 +30,7 @@ from pipeline.reorder import (
     cut_evidence,
     follow,
     fragment_bounds,
+    improve,
     jump_faults,
     jump_score,
     make_fragments,
@@ -40,6 +41,7 @@ from pipeline.reorder import (
     path_score,
     same_page,
     scorer,
+    search,
     sure_cuts,
     sure_faults,
     trail_of,
@@ -147,6 +149,79 @@ def test_a_moved_run_scores_as_the_whole_moved_order_does_to_the_last_bit() -> N
                 assert moved_score(trail, run, rest, k, start, step) == path_score(moved, step)
                 moves += 1
     assert moves > 100
+
+
+def drawn_step(n: int, seed: int):  # noqa: ANN201 - a Step
+    """A step function shaped as scorer's (its score and walk depend on the last fragment, the
+    walk, the next fragment and whether it is the last one) with small scores drawn per step:
+    ties everywhere."""
+    def step(last, walk, y, placed):  # noqa: ANN001, ANN202
+        key = f"{seed} {last} {walk} {y} {placed == n - 1}"
+        draw = random.Random(key)
+        return float(draw.choice([-2, -1, 0, 0, 1, 2.5])), (((y + draw.randint(0, 1)) % 3, 0),)
+    return step
+
+
+def looped_search(n: int, step, width: int | None) -> tuple[list[int], float, float]:  # noqa: ANN001
+    """search as a plain loop over the partial orders and then the fragments (what it was)."""
+    layer = {}
+    for y in range(n):
+        s, st = step(None, ((), None), y, 0)
+        layer[1 << y, y] = (s, st, (y,))
+    for placed in range(1, n):
+        nxt = {}
+        for (mask, last), (score, state, path) in layer.items():
+            for y in range(n):
+                if not mask >> y & 1:
+                    s, st = step(last, state, y, placed)
+                    key = (mask | 1 << y, y)
+                    if key not in nxt or nxt[key][0] < score + s:
+                        nxt[key] = (score + s, st, (*path, y))
+        if width is not None and len(nxt) > width:
+            nxt = dict(sorted(nxt.items(), key=lambda kv: -kv[1][0])[:width])
+        layer = nxt
+    finals = sorted(layer.values(), key=lambda v: -v[0])
+    return list(finals[0][2]), finals[0][0], finals[1][0] if len(finals) > 1 else float("-inf")
+
+
+def looped_improve(order: list[int], score: float, step, budget: int) -> tuple[list[int], float]:  # noqa: ANN001
+    """improve scoring every move from the start (what it was)."""
+    better = True
+    while better and budget > 0:
+        better = False
+        for i in range(len(order)):
+            for j in range(i + 1, len(order) + 1):
+                rest = order[:i] + order[j:]
+                for k in (k for k in range(len(rest) + 1) if k != i):
+                    candidate = rest[:k] + order[i:j] + rest[k:]
+                    s, budget = path_score(candidate, step), budget - len(candidate)
+                    if s > score:
+                        order, score, better = candidate, s, True
+                        break
+                if better:
+                    break
+            if better:
+                break
+    return order, score
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("width", [None, 3])
+def test_the_search_finds_what_the_plain_loop_finds_ties_and_all(n: int, width: int | None) -> None:
+    for seed in range(40):
+        step = drawn_step(n, seed)
+        assert search(n, step, width) == looped_search(n, step, width)
+
+
+@pytest.mark.parametrize("n", [2, 4, 7])
+def test_the_hill_climb_finds_what_scoring_every_move_from_the_start_finds(n: int) -> None:
+    from pipeline.reorder import rule
+
+    for seed in range(25):
+        step = drawn_step(n, seed)
+        start = random.Random(seed).sample(range(n), n)
+        expected = looped_improve(start, path_score(start, step), step, rule("R1-fragments")["improve_steps"])
+        assert improve(start, path_score(start, step), step) == expected
 
 
 @pytest.mark.parametrize(("state", "marker", "ok"), [

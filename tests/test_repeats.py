@@ -160,3 +160,10 @@ def test_the_anchor_index_lists_the_earlier_occurrences_a_dict_of_every_text_lis
     starts = [j for j in listed if index.next_repeat(j) == j]
     assert starts == [j for j, found in listed.items() if found]
     assert all(index.earlier(j, 64) == listed[j] for j in starts)
+
+
+@pytest.mark.parametrize("s", ["", "的", "的" * 10, "的" * 15])
+def test_a_text_shorter_than_an_anchor_has_no_repeat(s: str) -> None:
+    from pipeline.repeats import AnchorIndex, repeated_runs
+
+    assert repeated_runs(s, [0] * len(s), 50, 16, 64) == [] and AnchorIndex(s, 16).next_repeat(0) == len(s)
