@@ -29,12 +29,23 @@ def han_count(text: str) -> int:
 
 
 def removed_by_rules(edits: Iterable[Edit]) -> int:
-    """Han characters removed by rules whose kind is removal (chrome, dropped duplicates)."""
+    """Han characters removed by rules whose kind is removal (chrome, dropped duplicates).
+
+    Most such edits delete their text whole: those are counted together, in one pass."""
+    explained: dict[tuple[str, str], bool] = {}
+    deleted: list[str] = []
     total = 0
     for e in edits:
-        if rules.kind_of(e.stage, e.rule) in EXPLAINED_KINDS:
+        key = (e.stage, e.rule)
+        if key not in explained:
+            explained[key] = rules.kind_of(e.stage, e.rule) in EXPLAINED_KINDS
+        if not explained[key]:
+            continue
+        if e.after:
             total += max(0, han_count(e.before) - han_count(e.after))
-    return total
+        else:
+            deleted.append(e.before)
+    return total + han_count("".join(deleted))
 
 
 def flag_silent_loss(meta: dict[str, Any], text: str) -> None:

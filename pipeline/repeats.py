@@ -73,21 +73,17 @@ def ends_sentence(text: str) -> bool:
     return bool(_sentence_end().search(text))
 
 
-NON_SPACE = regex.compile(r"\S+")
+SPACE = regex.compile(r"\s")
 
 
 def stream_of(text: str) -> Stream:
-    chars: list[str] = []
-    offsets: list[int] = []
-    line_of: list[int] = []
-    line, counted = 0, 0
-    for m in NON_SPACE.finditer(text):
-        line += text.count("\n", counted, m.start())
-        counted = m.start()
-        chars.append(m.group())
-        offsets.extend(range(m.start(), m.end()))
-        line_of.extend([line] * (m.end() - m.start()))
-    return Stream("".join(chars), offsets, line_of)
+    """The text without its white space (what `\\s` matches), each character's offset and line."""
+    codes = code_points(text)
+    distinct = np.unique(codes)
+    spaces = [c for c in distinct.tolist() if SPACE.match(chr(c))]  # the few the text has, asked of regex
+    kept = np.flatnonzero(~np.isin(codes, spaces))
+    lines_before = np.cumsum(codes == ord("\n"))[kept]  # a kept character is never a line break itself
+    return Stream(SPACE.sub("", text), kept.tolist(), lines_before.tolist())
 
 
 def has_long_repeat(s: str, min_chars: int, anchor: int) -> bool:

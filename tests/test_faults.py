@@ -247,3 +247,16 @@ def test_the_front_matter_of_a_report_read_back_explains_its_own_length() -> Non
     _, markdown, _, _ = clean_bytes("2019年石鼓区政府工作报告".encode(), "x.txt", "0" * 64)
     _, again, _, meta = clean_bytes(markdown.encode(), "x.txt", "0" * 64)
     assert again == markdown and "unexplained-loss" not in meta.get("flags", [])
+
+
+def test_the_han_characters_removed_by_rules_are_counted_edit_by_edit() -> None:
+    """Deletions are counted together; a replacement counts what it takes away, never less than none."""
+    from pipeline.checks import han_count, removed_by_rules
+    from pipeline.model import Edit
+
+    edits = [Edit(0, 4, "版权所有", "", "B5-licence", "strip", 0, 1),
+             Edit(5, 9, "网站地图x", "", "B1-outside-body", "strip", 0, 2),
+             Edit(9, 12, "甲乙丙", "甲", "F3-duplicate-block", "strip", 1, 3),
+             Edit(12, 13, "丁", "丁戊己", "F3-duplicate-block", "strip", 1, 3),
+             Edit(13, 15, "，,", "，，", "W1-punct", "normalise", 0, 4)]
+    assert removed_by_rules(edits) == han_count("版权所有") + han_count("网站地图") + 2 == 10

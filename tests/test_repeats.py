@@ -167,3 +167,15 @@ def test_a_text_shorter_than_an_anchor_has_no_repeat(s: str) -> None:
     from pipeline.repeats import AnchorIndex, repeated_runs
 
     assert repeated_runs(s, [0] * len(s), 50, 16, 64) == [] and AnchorIndex(s, 16).next_repeat(0) == len(s)
+
+
+def test_the_stream_is_the_text_without_what_backslash_s_matches_with_offsets_and_lines() -> None:
+    import regex
+
+    from pipeline.repeats import stream_of
+
+    text = "\u3000甲\x1c乙 \x85丙\u2028丁\n\r\n戊 \t𠀀\n\n己\xa0庚\u200b辛\n"
+    st = stream_of(text)
+    kept = [m.start() for m in regex.finditer(r"\S", text)]
+    assert st.chars == "".join(text[p] for p in kept) and st.offsets == kept
+    assert st.line_of == [text.count("\n", 0, p) for p in kept]
