@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import rules
+from .model import window_numbers
 from .published import han_only
 
 RULE_FILE = "copies.toml"
@@ -44,7 +45,6 @@ def shingles(body: str, size: int) -> set[str]:
 # library called once per shingle (SHA-1, datasketch's default) took a second per 150 reports.
 SHINGLE_BASE = 0x9E3779B97F4A7C15
 FMIX64 = (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33)
-MASK64 = (1 << 64) - 1
 
 
 def fmix(hv: np.ndarray, constants: tuple[int, int, int, int, int]) -> np.ndarray:
@@ -58,25 +58,9 @@ def fmix(hv: np.ndarray, constants: tuple[int, int, int, int, int]) -> np.ndarra
     return hv ^ (hv >> s3)
 
 
-def shingle_hash(gram: bytes) -> int:
-    """The hash of one UTF-8 shingle (what `shingle_hashes` gives each): datasketch's `hashfunc`
-    for a MinHash updated shingle by shingle."""
-    number = 0
-    for char in gram.decode("utf-8"):
-        number = (number * SHINGLE_BASE + ord(char)) & MASK64
-    return int(fmix(np.array([number], dtype=np.uint64), FMIX64)[0] >> np.uint64(32))
-
-
 def shingle_hashes(body: str, size: int) -> np.ndarray:
     """The hashes of the distinct shingles of the body (`shingles`), computed over the whole text at once."""
-    codes = np.frombuffer(han_only(body).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    count = len(codes) - size + 1
-    if count <= 0:
-        return np.empty(0, dtype=DTYPE)
-    number = np.zeros(count, dtype=np.uint64)
-    for offset in range(size):
-        number = number * np.uint64(SHINGLE_BASE) + codes[offset:offset + count]
-    distinct = np.unique(number)  # one hash per distinct shingle, as `shingles` is a set
+    distinct = np.unique(window_numbers(han_only(body), size, SHINGLE_BASE))  # `shingles` is a set
     return (fmix(distinct, FMIX64) >> np.uint64(32)).astype(DTYPE)
 
 

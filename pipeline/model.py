@@ -130,6 +130,19 @@ def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
+def window_numbers(text: str, width: int, base: int) -> np.ndarray:
+    """The `width` code points from every position read as one number in `base`, modulo 2**64
+    (equal texts, equal numbers), computed in C: a hash of every window at once."""
+    codes = code_points(text).astype(np.uint64)
+    n = len(codes) - width + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    numbers = np.zeros(n, dtype=np.uint64)
+    for k in range(width):
+        numbers = numbers * np.uint64(base) + codes[k:k + n]
+    return numbers
+
+
 class LineCounter:
     """Line numbers of positions in one text, counted once: O(log n) per position, not O(n)."""
 

@@ -657,9 +657,8 @@ def improve(order: list[int], score: float, step: Step) -> tuple[list[int], floa
         for i in range(len(order)):
             for j in range(i + 1, len(order) + 1):
                 run, rest = order[i:j], order[:i] + order[j:]
-                head = (trail.totals[0], trail.walks[0], trail.lasts[0])
                 for k in range(len(rest) + 1):
-                    if k <= i:
+                    if k <= i:  # the rest begins as the order does
                         head = (trail.totals[k], trail.walks[k], trail.lasts[k])
                     else:  # the rest's next fragment comes from after the run
                         s, walk = step(head[2], head[1], rest[k - 1], k - 1)

@@ -35,7 +35,7 @@ import numpy as np
 import regex
 
 from . import rules
-from .model import Recorder, code_points
+from .model import Recorder, code_points, window_numbers
 
 RULE_FILE = "repeats.toml"
 
@@ -114,14 +114,7 @@ def has_long_repeat(s: str, min_chars: int, anchor: int) -> bool:
 def window_hashes(s: str, width: int) -> np.ndarray:
     """A hash of the `width` characters from every position (equal texts, equal hashes), computed in C:
     has_long_repeat compares its anchors with every position through these, not one slice at a time."""
-    codes = code_points(s).astype(np.uint64)
-    n = len(codes) - width + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    hashes = np.zeros(n, dtype=np.uint64)
-    for k in range(width):  # a polynomial in the code points, modulo 2**64
-        hashes = hashes * np.uint64(1_000_003) + codes[k:k + n]
-    return hashes
+    return window_numbers(s, width, 1_000_003)
 
 
 def repeated_runs(s: str, line_of: list[int], min_chars: int, anchor: int, max_candidates: int) -> list[Run]:

@@ -13,13 +13,22 @@ from pipeline import copies
 from .conftest import gold_paths
 
 
+def shingle_hash(gram: bytes) -> int:
+    """One UTF-8 shingle hashed on its own as copies.shingle_hashes hashes them all at once:
+    datasketch's `hashfunc` for a MinHash updated shingle by shingle."""
+    number = 0
+    for char in gram.decode("utf-8"):
+        number = (number * copies.SHINGLE_BASE + ord(char)) % (1 << 64)
+    return int(copies.fmix(np.array([number], dtype=np.uint64), copies.FMIX64)[0] >> np.uint64(32))
+
+
 def datasketch_signature(body: str) -> bytes | None:
     """datasketch's MinHash updated shingle by shingle, each hashed on its own (shingle_hash)."""
     conf = copies.setting("group")
     grams = copies.shingles(body, conf["shingle_chars"])
     if len(grams) < conf["min_shingles"]:
         return None
-    sketch = MinHash(num_perm=conf["num_perm"], seed=conf["seed"], scheme=copies.SCHEME, hashfunc=copies.shingle_hash)
+    sketch = MinHash(num_perm=conf["num_perm"], seed=conf["seed"], scheme=copies.SCHEME, hashfunc=shingle_hash)
     sketch.update_batch(g.encode("utf-8") for g in grams)
     return np.asarray(sketch.hashvalues, dtype=copies.DTYPE).tobytes()
 
