@@ -18,7 +18,7 @@ import orjson
 from . import budget, chain, statefile, store
 from .decode import DecodeError, decode_bytes
 from .listing import SourceError, read_source
-from .model import Edit, StageResult
+from .model import Edit, StageResult, revert_all
 from .stages import STAGES
 from .store import Doc
 
@@ -102,10 +102,10 @@ def _state(doc: Doc, stage: str, result: StageResult, **extra: Any) -> dict[str,
             "text": result.text, "meta": result.meta, "edits": [e.to_json() for e in result.edits]}
 
 
-def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
-    """Bring one document's `stage` up to date; return True when it had to run."""
+def run_stage(stage: str, doc: Doc, output_dir: Path, again: bool = False) -> bool:
+    """Bring one document's `stage` up to date (run it `again` even when it is); return True when it ran."""
     output_dir = Path(output_dir)
-    if is_done(output_dir, doc, stage):
+    if not again and is_done(output_dir, doc, stage):
         return False
     try:
         with budget.limit(budget.seconds_for(_source_size(doc))):
@@ -124,10 +124,12 @@ def run_stage(stage: str, doc: Doc, output_dir: Path) -> bool:
         raise DocumentFailed(reason) from exc
     try:
         if stage == STAGES[-1]:
-            publish(output_dir, doc, state)
-        base = store.state_path(output_dir, doc, previous_stage(stage)) if previous_stage(stage) else None
-        statefile.write(store.state_path(output_dir, doc, stage), state, durable=stage == STAGES[-1], base=base,
-                        raw_from_source=raw_text_from_source(stage, state), whole=stage == STORED_WHOLE)
+            publish(output_dir, doc, state)  # and its state, as a stub the report and record rebuild
+        else:
+            base = store.state_path(output_dir, doc, previous_stage(stage)) if previous_stage(stage) else None
+            statefile.write(store.state_path(output_dir, doc, stage), state, durable=False, base=base,
+                            raw_from_source=raw_text_from_source(stage, state), whole=stage == STORED_WHOLE,
+                            raw_from=base if stage == "decode" else None)  # an extracted text: extract's
         store.error_path(output_dir, doc, stage).unlink(missing_ok=True)
         store.remove_stale(output_dir, doc, stage)
     except ReportTaken as exc:
@@ -157,18 +159,20 @@ def _record_failure(output_dir: Path, doc: Doc, stage: str, exc: Exception, reas
                                  "traceback": "".join(traceback.format_exception(exc))})
 
 
-def all_edits(output_dir: Path, doc: Doc) -> list[Edit]:
-    """Every edit of every stage for a document, in application order."""
-    edits = []
-    for stage in STAGES:
+def earlier_states(output_dir: Path, doc: Doc) -> dict[str, dict[str, Any]]:
+    """The stored state of every stage before the last (its edits and metadata, no text), in order."""
+    states = {}
+    for stage in STAGES[:-1]:
         path = store.state_path(output_dir, doc, stage)
         if path.exists():
             try:
                 state = store.read_json(path, want_text=False)  # the edits only: no text rebuilt
             except statefile.StateCorrupt:
-                state = read_state(stage, doc, output_dir)  # torn by a crash: made again
-            edits += [Edit.from_json(e) for e in state["edits"]]
-    return edits
+                state = None
+            if not isinstance(state, dict) or state.get("edits") is None:
+                state = read_state(stage, doc, output_dir)  # torn by a crash, or its record gone: made again
+            states[stage] = state
+    return states
 
 
 def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
@@ -176,16 +180,31 @@ def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
 
     A file at either path that the tool did not write (or that was edited since) is left alone and the
     document fails; one holding exactly what would be written (a concurrent run's) is not in the way.
+    The states the report and record rebuild then keep only their metadata (keep_stubs).
     """
     report, record = store.report_path(output_dir, doc.stem), store.changes_path(output_dir, doc.stem)
     store.check_real_folders(output_dir, report)
-    edits = [e for e in all_edits(output_dir, doc) if e.stage != final_state["stage"]]
-    edits += [Edit.from_json(e) for e in final_state["edits"]]
-    lines = b"".join(orjson.dumps(e.to_json()) + b"\n" for e in edits)  # compact JSON, UTF-8 as it is
-    files = [(record, lines), (report, final_state["text"].encode("utf-8"))]
+    states = {**earlier_states(output_dir, doc), final_state["stage"]: final_state}
+    edits = [Edit.from_json(e) for state in states.values() for e in state["edits"]]
+    encoded = [orjson.dumps(e.to_json()) for e in edits]  # compact JSON, UTF-8 as it is
+    files = [(record, b"".join(line + b"\n" for line in encoded)), (report, final_state["text"].encode("utf-8"))]
     taken = [p for p, data in reversed(files) if (p.exists() or p.is_symlink()) and not store.holds(p, data)]
     if taken and not store.owns_report(output_dir, doc.stem):
         raise ReportTaken(f"{doc.path}: {taken[0]} exists and was not written by gwr-clean (or was edited since); "
                           f"it is left as it is (move it away, or choose another --output)")
     store.write_together(files)
     store.mark_published(output_dir, doc, files[1][1], files[0][1])
+    keep_stubs(output_dir, doc, states, final_state["text"], edits, encoded)
+
+
+def keep_stubs(output_dir: Path, doc: Doc, states: dict[str, dict[str, Any]], text: str,
+               edits: list[Edit], encoded: list[bytes]) -> None:
+    """Replace the states of the stages from STORED_WHOLE on by stubs (statefile.published_stub): the report
+    and record just written hold their texts and edits; the last stage's is the durable mark of the run."""
+    for stage in reversed(STAGES[STAGES.index(STORED_WHOLE):]):
+        if stage not in states:
+            return
+        own = [line for e, line in zip(edits, encoded, strict=True) if e.stage == stage]
+        statefile.write_stub(store.state_path(output_dir, doc, stage),
+                             statefile.published_stub(states[stage], text, own), durable=stage == STAGES[-1])
+        text = revert_all(text, [e for e in edits if e.stage == stage])

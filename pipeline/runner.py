@@ -148,20 +148,27 @@ def auto_shard_size(n_docs: int, workers: int, shared_scheduler: bool = False) -
 
 def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
     """A report or record deleted by hand (or replaced by a link, FIFO or device) is written again from its
-    stored final state (no stage reruns).
+    stored final state. Once published that state is a stub the report and record rebuild, so with either
+    gone the document's stages from normalise on (whose states are such stubs too) run again.
 
     Done here rather than in a task's complete(), which stays one stat.
     """
-    from .execute import publish, source_text
+    from .execute import DocumentFailed, publish, run_stage, source_text
+    from .statefile import StateCorrupt
 
     count = 0
     for doc in docs:
         if store.published_path(output_dir, doc).exists() and store.outputs_in_place(output_dir, doc.stem):
             continue
-        state = store.state_path(output_dir, doc, STAGES[-1])
-        if state.exists():
-            with contextlib.suppress(OSError):  # a path taken by another file: its render reports why
-                publish(output_dir, doc, store.read_json(state, source_text(doc)))
+        path = store.state_path(output_dir, doc, STAGES[-1])
+        if path.exists():
+            # a path taken by another file, or a document that fails: its render reports why
+            with contextlib.suppress(OSError, StateCorrupt, DocumentFailed):
+                state = store.read_json(path, source_text(doc))
+                if "text" in state:
+                    publish(output_dir, doc, state)
+                else:  # a stub, and the report or record it is rebuilt from is gone: its stages run again
+                    run_stage(STAGES[-1], doc, output_dir, again=True)
                 count += 1
     return count
 

@@ -299,9 +299,23 @@ def read_json(path: Path, raw_source: Callable[[], str | None] | None = None, wa
               want_text: bool = True) -> Any:
     """A JSON file or a stage state (pipeline/statefile.py reads both), never through a link or FIFO.
 
-    `raw_source` decodes the document's source again, for a state that does not store its raw text.
+    `raw_source` decodes the document's source again, for a state that does not store its raw text;
+    a published state's text and edits come from its document's report and record.
     """
-    return statefile.read(path, read_own_bytes, raw_source=raw_source, want_raw=want_raw, want_text=want_text)
+    def outputs(stem: str) -> tuple[str, list[bytes]] | None:
+        return published_outputs(path.parent.parent.parent, stem)  # <output>/.state/<dir>/<state>
+
+    return statefile.read(path, read_own_bytes, raw_source=raw_source, want_raw=want_raw, want_text=want_text,
+                          outputs=outputs)
+
+
+def published_outputs(output_dir: Path, stem: str) -> tuple[str, list[bytes]] | None:
+    """A document's report and the lines of its change record as they are now (None when either is unreadable)."""
+    try:
+        return (read_own_text(report_path(output_dir, stem)),
+                read_own_bytes(changes_path(output_dir, stem)).splitlines())
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import execute, runner, statefile, store
+from bench import formats
+from pipeline import audit, execute, runner, statefile, store
 from pipeline.stages import STAGES
 
-from .conftest import SEEDS
+from .conftest import GOLD, SEEDS
 
 
 def cleaned(tmp_path: Path) -> tuple[store.Doc, Path]:
@@ -51,22 +52,65 @@ def test_a_torn_intermediate_state_is_made_again(tmp_path: Path) -> None:
     assert store.changes_path(out, doc.stem).read_bytes() == record
 
 
+def cleaned_until(tmp_path: Path, last: str) -> tuple[store.Doc, Path]:
+    src = tmp_path / "raw"
+    shutil.copytree(SEEDS, src)
+    doc = runner.discover(src)[0][0]
+    out = tmp_path / "out"
+    for stage in STAGES[:STAGES.index(last) + 1]:
+        execute.run_stage(stage, doc, out)
+    return doc, out
+
+
 def test_intermediate_texts_are_rebuilt_from_a_full_one(tmp_path: Path) -> None:
-    doc, out = cleaned(tmp_path)
-    stored = {s: statefile.loads(store.state_path(out, doc, s).read_bytes()) for s in STAGES}
+    doc, out = cleaned_until(tmp_path, STAGES[-2])  # not published yet: the states hold the chain
+    stored = {s: statefile.loads(store.state_path(out, doc, s).read_bytes()) for s in STAGES[:-1]}
     derived = [s for s, state in stored.items() if statefile.TEXT_FROM in state]
-    assert derived == [s for s in STAGES if s not in ("extract", execute.STORED_WHOLE)]  # each from the one before
+    assert derived == [s for s in STAGES[:-1] if s not in ("extract", execute.STORED_WHOLE)]  # each from the one before
     assert statefile.TEXT_FROM not in stored[execute.STORED_WHOLE]  # the chain's base after decode
     assert stored["decode"][statefile.TEXT_FROM] == statefile.OWN_RAW_TEXT
     assert stored["decode"][statefile.OWN_RAW_TEXT] is None  # a plain-text source: decoded again when needed
     statefile.forget_texts()  # read from the files alone: each text rebuilt through its chain
-    texts = {s: store.read_json(store.state_path(out, doc, s), execute.source_text(doc))["text"] for s in STAGES}
-    assert texts["render"] == store.report_path(out, doc.stem).read_text(encoding="utf-8")
+    texts = {s: store.read_json(store.state_path(out, doc, s), execute.source_text(doc))["text"] for s in STAGES[:-1]}
     raw = execute.read_state("decode", doc, out, want_raw=True)["raw_text"]
     assert raw == Path(doc.path).read_text(encoding="utf-8")
-    for previous, stage in zip(STAGES[1:], STAGES[2:], strict=False):
+    for previous, stage in zip(STAGES[1:-1], STAGES[2:-1], strict=False):
         edits = store.read_json(store.state_path(out, doc, stage))["edits"]
         assert statefile.replay(texts[previous], edits) == texts[stage]
+
+
+def test_published_states_are_stubs_the_report_and_record_rebuild(tmp_path: Path) -> None:
+    doc, out = cleaned_until(tmp_path, STAGES[-2])
+    statefile.forget_texts()
+    before = {s: store.read_json(store.state_path(out, doc, s), execute.source_text(doc)) for s in STAGES[:-1]}
+    execute.run_stage(STAGES[-1], doc, out)
+    stubbed = STAGES[STAGES.index(execute.STORED_WHOLE):]
+    stored = {s: statefile.loads(store.state_path(out, doc, s).read_bytes()) for s in STAGES}
+    assert [s for s in STAGES if statefile.FROM_OUTPUTS in stored[s]] == list(stubbed)
+    assert all("text" not in stored[s] and "edits" not in stored[s] for s in stubbed)
+    statefile.forget_texts()
+    after = {s: store.read_json(store.state_path(out, doc, s), execute.source_text(doc)) for s in STAGES}
+    for stage in STAGES[:-1]:
+        assert (after[stage]["text"], after[stage]["edits"], after[stage]["meta"]) == \
+            (before[stage]["text"], before[stage]["edits"], before[stage]["meta"])
+    assert after["render"]["text"] == store.report_path(out, doc.stem).read_text(encoding="utf-8")
+    assert statefile.replay(after["reassemble"]["text"], after["render"]["edits"]) == after["render"]["text"]
+
+
+def test_a_stub_whose_report_was_edited_is_made_again(tmp_path: Path) -> None:
+    doc, out = cleaned(tmp_path)
+    report = store.report_path(out, doc.stem)
+    original = report.read_bytes()
+    statefile.forget_texts()
+    report.write_bytes(original.replace("。".encode(), "，".encode(), 1))
+    strip = store.state_path(out, doc, "strip")
+    assert "text" not in store.read_json(strip)  # its metadata still reads (status)
+    assert store.read_json(strip, want_text=False)["meta"]
+    report.write_bytes(original)
+    store.changes_path(out, doc.stem).unlink()  # the record gone: nothing to take the edits from
+    assert "edits" not in store.read_json(strip, want_text=False)
+    state = execute.read_state("strip", doc, out)  # made again from normalise, itself made again
+    assert state["text"] and statefile.FROM_OUTPUTS not in statefile.loads(strip.read_bytes())
 
 
 def test_a_state_whose_source_changed_reads_without_its_text(tmp_path: Path) -> None:
@@ -78,7 +122,7 @@ def test_a_state_whose_source_changed_reads_without_its_text(tmp_path: Path) -> 
 
 
 def test_a_state_whose_base_is_gone_is_made_again(tmp_path: Path) -> None:
-    doc, out = cleaned(tmp_path)
+    doc, out = cleaned_until(tmp_path, STAGES[-2])
     strip = store.state_path(out, doc, "strip")
     base = store.doc_dir(out, doc.stem) / statefile.loads(strip.read_bytes())[statefile.TEXT_FROM]
     statefile.forget_texts()
@@ -86,3 +130,25 @@ def test_a_state_whose_base_is_gone_is_made_again(tmp_path: Path) -> None:
     assert "text" not in store.read_json(strip)  # an old result's metadata still reads (status)
     state = execute.read_state("strip", doc, out)
     assert state["text"] and base.exists()
+
+
+def test_an_extracted_text_is_stored_once(tmp_path: Path) -> None:
+    """Decode's raw text of an HTML page is extract's: read back from extract's state, not stored twice."""
+    src = tmp_path / "raw"
+    src.mkdir()
+    report = (GOLD / f"{sorted(p.stem for p in GOLD.glob('*.txt'))[0]}.txt").read_text(encoding="utf-8")
+    (src / "page.html").write_bytes(formats.page(formats.KINDS[0], report, seed=1))
+    doc = runner.discover(src)[0][0]
+    out = tmp_path / "out"
+    for stage in STAGES:
+        execute.run_stage(stage, doc, out)
+    decode = statefile.loads(store.state_path(out, doc, "decode").read_bytes())
+    assert decode[statefile.OWN_RAW_TEXT] is None
+    assert decode[statefile.RAW_FROM] == store.state_path(out, doc, "extract").name
+    statefile.forget_texts()
+    extracted = store.read_json(store.state_path(out, doc, "extract"))["raw_text"]
+    assert execute.read_state("decode", doc, out, want_raw=True)["raw_text"] == extracted
+    assert all(v.ok for v in audit.verify_folder(src, out))
+    store.state_path(out, doc, "extract").unlink()  # its base gone: decode is made again, with extract
+    statefile.forget_texts()
+    assert execute.read_state("decode", doc, out, want_raw=True)["raw_text"] == extracted
