@@ -24,8 +24,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# An editable install compiles none of the project's own modules; compiled once here, a run need not
+# compile them again (nor can it where PYTHONDONTWRITEBYTECODE is set).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q pipeline tasks >/dev/null
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed

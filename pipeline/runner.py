@@ -396,8 +396,8 @@ def count_documents(summary: RunSummary, output_dir: Path, before, after) -> Non
         elif after[(stem, stage)]:
             summary.ran[stage] += 1
     for doc in summary.docs:
-        reason = failure_reason(output_dir, doc)
         final = (doc.stem, STAGES[-1])
+        reason = None if after[final] else failure_reason(output_dir, doc)  # a stage's result clears its error
         if reason:
             summary.failed[doc.stem] = reason
         elif before[final]:
@@ -443,7 +443,8 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
                 result = build(units, output_dir, workers, scheduler_url)
             summary.luigi_status = result.status.name
             summary.luigi_ran = completed_tasks(result)
-        count_documents(summary, output_dir, before, snapshot(output_dir, docs))
+        after = before if summary.luigi_status == UP_TO_DATE else snapshot(output_dir, docs)
+        count_documents(summary, output_dir, before, after)
         from . import catalogue  # the corpus-level step over the finished documents
 
         catalogue.add_to_summary(summary, Path(input_dir), output_dir, listing.problems, parquet=catalogue_parquet)
