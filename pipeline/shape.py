@@ -89,8 +89,17 @@ def markers() -> tuple[tuple[int, regex.Pattern[str]], ...]:
     return tuple((int(m["level"]), regex.compile(m["pattern"])) for m in config()["marker"])
 
 
+@cache
+def any_marker() -> regex.Pattern[str]:
+    """Every marker pattern as one: most lines start with none, and one match says so."""
+    return regex.compile("|".join(f"(?:{m['pattern']})" for m in config()["marker"]))
+
+
+@per_line
 def outline_match(line: str) -> tuple[int, int, regex.Match[str]] | None:
     """(level, number, match) when the line starts with an outline marker."""
+    if not any_marker().match(line):
+        return None
     for level, marker in markers():
         m = marker.match(line)
         if m:
