@@ -15,10 +15,11 @@ from collections import Counter
 from functools import cache, cached_property
 from typing import Any, NamedTuple
 
+import numpy as np
 import regex
 
 from . import reorder, rules, shape  # reorder reads this module's line predicates at call time
-from .model import Recorder, StageResult, add_flag, compiled_pattern, longest_increasing_indices
+from .model import Recorder, StageResult, add_flag, code_points, compiled_pattern, longest_increasing_indices
 from .shape import opens_with_address, outline_marker
 
 STAGE = "reassemble"
@@ -161,43 +162,62 @@ class Stats:
     def __init__(self, text: str) -> None:
         self.text = text
         self.at = PairIndex(text)
-        self.occurring: dict[str, bool] = {}  # occurs(): the link search asks for many strings twice
 
     @cached_property
     def count(self) -> Counter[str]:
         return Counter(self.text)
+
+    @cached_property
+    def points(self) -> np.ndarray:
+        return code_points(self.text).astype(np.int64)
+
+    @cached_property
+    def sorted_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every two adjacent characters as one number (first << 21 | second), sorted, and where each
+        starts (ascending among equal pairs): sorted once in C, any pair's places are a slice."""
+        keys = (self.points[:-1] << PAIR_SHIFT) | self.points[1:]
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order
+
+    def place_array(self, pair: str) -> np.ndarray:
+        """Where the two characters `pair` start in the text, ascending."""
+        keys, starts = self.sorted_pairs
+        key = ord(pair[0]) << PAIR_SHIFT | ord(pair[1])
+        lo, hi = np.searchsorted(keys, (key, key + 1))
+        return starts[lo:hi]
+
+
+PAIR_SHIFT = 21  # bits of a code point
 
 
 def document_stats(text: str) -> Stats:
     return Stats(text)
 
 
-def occurs(stats: Stats, s: str) -> bool:
-    """s (two characters or more) occurs in the text: looked up where its rarest pair occurs
-    (a plain search when even that pair is everywhere)."""
-    known = stats.occurring.get(s)
-    if known is None:
-        k = min(range(len(s) - 1), key=lambda i: len(stats.at.get(s[i:i + 2], ())))
-        where = stats.at.get(s[k:k + 2], ())
-        known = s in stats.text if len(where) > 64 else any(stats.text.startswith(s, p - k) for p in where if p >= k)
-        stats.occurring[s] = known
-    return known
-
-
 def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
-    """Length of the longest string across the cut (end of a + start of b) found elsewhere.
+    """Length of the longest string across the cut (end of a + start of b, at most `longest`
+    characters of each) found elsewhere in the text.
 
-    What b[:j] can follow a[-i:] with shrinks as i grows (a longer string occurs only where
-    its parts do), so one pass down from the longest j finds every i's best.
+    Every such string holds the two characters at the cut, so it is found at one of their
+    places: how far the text there agrees with a going back and with b going on, for all
+    places at once.
     """
-    best, j = 0, min(len(b), longest)
-    for i in range(1, min(len(a), longest) + 1):
-        while j >= 1 and not occurs(stats, a[-i:] + b[:j]):
-            j -= 1
-        if j == 0:
-            break
-        best = max(best, i + j)
-    return best
+    left, right = a[-longest:], b[:longest]
+    if not left or not right:
+        return 0
+    places = stats.place_array(left[-1] + right[0])
+    if not len(places):
+        return 0
+    back = agreeing(stats.points, places[:, None] - np.arange(len(left)), [ord(c) for c in reversed(left)])
+    on = agreeing(stats.points, places[:, None] + 1 + np.arange(len(right)), [ord(c) for c in right])
+    return int((back + on).max())
+
+
+def agreeing(points: np.ndarray, at: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """For each row of positions `at`, how many of them from the first on hold the `wanted` code points."""
+    inside = (at >= 0) & (at < len(points))
+    same = inside & (points[np.clip(at, 0, len(points) - 1)] == np.asarray(wanted))
+    return np.logical_and.accumulate(same, axis=1).sum(axis=1)
 
 
 def bigram_affinity(stats: Stats, x: str, y: str) -> float:

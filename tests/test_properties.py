@@ -56,3 +56,21 @@ def test_the_whole_chain_records_every_change_and_is_idempotent(text: str) -> No
     assert revert_all(markdown, edits) == raw_text
     _, again, _, _ = clean_bytes(markdown.encode("utf-8"), "x.txt", "0" * 64)
     assert again == markdown
+
+
+
+def test_spanning_match_is_the_longest_string_across_the_cut_that_the_text_holds() -> None:
+    """reassemble.spanning_match (all places of the cut's two characters at once, in numpy) against its
+    definition, on drawn texts where the cut's characters occur from never to hundreds of times."""
+    import random
+
+    from pipeline import reassemble
+
+    rng = random.Random(7)
+    for case in range(400):
+        alphabet = "发展改革经济社会。\n"[: rng.randint(3, 10)]
+        text = "".join(rng.choice(alphabet) for _ in range(rng.choice((0, 5, 50, 500, 3000))))
+        a, b = ("".join(rng.choice(alphabet[:6]) for _ in range(rng.randint(0, 9))) for _ in range(2))
+        wanted = max((i + j for i in range(1, min(len(a), 6) + 1) for j in range(1, min(len(b), 6) + 1)
+                      if a[-i:] + b[:j] in text), default=0)
+        assert reassemble.spanning_match(reassemble.document_stats(text), a, b) == wanted, (case, a, b)
