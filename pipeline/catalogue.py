@@ -283,15 +283,41 @@ def final_key(doc: Doc) -> str:
 
 
 def document_entry(output_dir: Path, doc: Doc, name: str, path: str) -> dict[str, Any]:
-    """Row and copy signature of one finished document, read from its published report and record."""
-    report = store.report_path(output_dir, name)
-    markdown = store.read_own_text(report)
-    lines = store.read_own_bytes(store.changes_path(output_dir, name)).splitlines()
-    edits = [e for e in map(orjson.loads, filter(None, lines)) if e["stage"] in REMOVAL_STAGES]
+    """Row and copy signature of one finished document: the ones publish computed (published_entry),
+    else read from its published report and record."""
+    entry = published_entry(output_dir, doc)
+    if entry is None:
+        report = store.report_path(output_dir, name)
+        lines = store.read_own_bytes(store.changes_path(output_dir, name)).splitlines()
+        entry = entry_of(doc, relative_path(report, output_dir), store.read_own_text(report),
+                         map(orjson.loads, filter(None, lines)))
+    return {**entry, "row": {**entry["row"], "path": path}}
+
+
+def entry_of(doc: Doc, report: str, markdown: str, edits: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Row (its path left to `document_entry`: publish does not know the input folder) and copy signature
+    of one report; `report` is its path relative to the output folder."""
     sig = copies.signature(split_report(markdown)[1])
-    return {"key": final_key(doc), "report": relative_path(report, output_dir),
-            "row": report_row(path, doc.sha256, markdown, edits),
+    return {"key": final_key(doc), "report": report,
+            "row": report_row("", doc.sha256, markdown, [e for e in edits if e["stage"] in REMOVAL_STAGES]),
             "signature": base64.b64encode(sig).decode("ascii") if sig else None}
+
+
+@cache
+def entry_version() -> str:
+    """The version of the catalogue code this process computes entries with (read once: its code is loaded once)."""
+    return version()
+
+
+def published_entry(output_dir: Path, doc: Doc) -> dict[str, Any] | None:
+    """The entry publish stored in the document's published mark, if it is of this version and key."""
+    try:
+        entry = store.read_mark(store.published_path(output_dir, doc)).get("entry")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("version") != version() or entry.get("key") != final_key(doc):
+        return None
+    return {k: v for k, v in entry.items() if k != "version"}
 
 
 def member(name: str, entry: Mapping[str, Any]) -> copies.Member:

@@ -87,10 +87,11 @@ def warm_up() -> None:
     With several workers Luigi runs every task in a forked process; whatever the
     parent has loaded is shared, whatever it has not is loaded again by each task.
     """
-    from . import gazetteer, reorder
+    from . import catalogue, gazetteer, reorder
     from .decode import common_hanzi
 
     common_hanzi()
+    catalogue.entry_version()  # each report's catalogue entry is made as it is published
     reorder.word_freqs()  # jieba's dictionary: the warm-up text needs no reordering, a cut report does
     gazetteer.name_heads()
     for sample in (WARM_UP_TEXT, WARM_UP_TEXT.encode("utf-8").decode("latin-1")):

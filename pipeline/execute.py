@@ -193,8 +193,20 @@ def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
         raise ReportTaken(f"{doc.path}: {taken[0]} exists and was not written by gwr-clean (or was edited since); "
                           f"it is left as it is (move it away, or choose another --output)")
     store.write_together(files)
-    store.mark_published(output_dir, doc, files[1][1], files[0][1])
+    entry = catalogue_entry(output_dir, doc, final_state, edits)
+    store.mark_published(output_dir, doc, files[1][1], files[0][1], entry)
     keep_stubs(output_dir, doc, states, final_state["text"], edits, encoded)
+
+
+def catalogue_entry(output_dir: Path, doc: Doc, final_state: dict[str, Any], edits: list[Edit]) -> dict[str, Any]:
+    """The report's catalogue row and copy signature, made here, in the document's own task (in parallel)
+    from what is in memory, rather than by the run's catalogue step from the files afterwards."""
+    from . import catalogue
+
+    report = catalogue.relative_path(store.report_path(output_dir, doc.stem), output_dir)
+    entry = catalogue.entry_of(doc, report, final_state["text"],
+                               (e.to_json() for e in edits if e.stage in catalogue.REMOVAL_STAGES))
+    return {**entry, "version": catalogue.entry_version()}
 
 
 def keep_stubs(output_dir: Path, doc: Doc, states: dict[str, dict[str, Any]], text: str,

@@ -328,12 +328,14 @@ def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def mark_published(output_dir: Path, doc: Doc, report: bytes, record: bytes) -> None:
+def mark_published(output_dir: Path, doc: Doc, report: bytes, record: bytes, entry: Any = None) -> None:
     """Say that this document's report and record are ours and current (older marks go); the mark holds
-    their sha256, so that a report edited by hand afterwards is the user's and never overwritten or removed."""
+    their sha256, so that a report edited by hand afterwards is the user's and never overwritten or removed,
+    and the report's catalogue `entry` (pipeline.catalogue.published_entry)."""
     marker = published_path(output_dir, doc)
-    write_json_atomic(marker, {"stem": doc.stem, "report": hashlib.sha256(report).hexdigest(),
-                               "record": hashlib.sha256(record).hexdigest()})
+    mark = {"stem": doc.stem, "report": hashlib.sha256(report).hexdigest(),
+            "record": hashlib.sha256(record).hexdigest()}
+    write_json_atomic(marker, {**mark, "entry": entry} if entry is not None else mark)
     for old in marker.parent.glob(f"{PUBLISHED}*"):
         if old != marker:
             old.unlink(missing_ok=True)

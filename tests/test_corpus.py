@@ -164,6 +164,28 @@ def test_a_rerun_with_nothing_changed_reuses_every_cached_row(cleaned, monkeypat
     assert (out / "catalogue.csv").read_bytes() == before
 
 
+def test_rows_made_at_publishing_are_the_rows_the_reports_give(cleaned, tmp_path) -> None:
+    """Each report's row and signature come from its published mark; from its report and record, the same."""
+    import shutil
+
+    from pipeline import store
+
+    raw, src_out, summary = cleaned
+    out = tmp_path / "out"
+    shutil.copytree(src_out, out)
+    before = (out / "catalogue.csv").read_bytes()
+    published = [d for d in summary.docs if d.stem not in summary.failed]
+    marks = [store.published_path(out, d) for d in published]
+    assert published and all(store.read_mark(m)["entry"]["version"] == catalogue.version() for m in marks)
+    for mark in marks:  # an entry of another catalogue version is not taken: the files give the row
+        data = json.loads(mark.read_text(encoding="utf-8"))
+        data["entry"] = {**data["entry"], "version": "older", "row": {**data["entry"]["row"], "title": "错"}}
+        mark.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    catalogue.state_path(out).unlink()
+    catalogue.update(raw, out, summary.docs, summary.failed)
+    assert (out / "catalogue.csv").read_bytes() == before
+
+
 def test_parquet_without_pyarrow_is_a_one_line_error(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setattr(catalogue, "parquet_missing", lambda: "--catalogue-parquet needs pyarrow, which is "
                                                               "not installed: pip install 'gwr-clean[parquet]'")
