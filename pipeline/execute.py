@@ -185,8 +185,8 @@ def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
     report, record = store.report_path(output_dir, doc.stem), store.changes_path(output_dir, doc.stem)
     store.check_real_folders(output_dir, report)
     states = {**earlier_states(output_dir, doc), final_state["stage"]: final_state}
-    edits = [Edit.from_json(e) for state in states.values() for e in state["edits"]]
-    encoded = [orjson.dumps(e.to_json()) for e in edits]  # compact JSON, UTF-8 as it is
+    edits = [record_form(e) for state in states.values() for e in state["edits"]]
+    encoded = [orjson.dumps(e) for e in edits]  # compact JSON, UTF-8 as it is
     files = [(record, b"".join(line + b"\n" for line in encoded)), (report, final_state["text"].encode("utf-8"))]
     taken = [p for p, data in reversed(files) if (p.exists() or p.is_symlink()) and not store.holds(p, data)]
     if taken and not store.owns_report(output_dir, doc.stem):
@@ -198,25 +198,48 @@ def publish(output_dir: Path, doc: Doc, final_state: dict[str, Any]) -> None:
     keep_stubs(output_dir, doc, states, final_state["text"], edits, encoded)
 
 
-def catalogue_entry(output_dir: Path, doc: Doc, final_state: dict[str, Any], edits: list[Edit]) -> dict[str, Any]:
+def record_form(edit: dict[str, Any]) -> dict[str, Any]:
+    """A stored edit as the change record holds it (Edit.to_json), as it is when it already is."""
+    return edit if tuple(edit) == RECORD_FIELDS else Edit.from_json(edit).to_json()
+
+
+RECORD_FIELDS = tuple(Edit(0, 0, "", "", "").to_json())  # in their order, which the record's bytes keep
+
+
+def catalogue_entry(output_dir: Path, doc: Doc, final_state: dict[str, Any],
+                    edits: list[dict[str, Any]]) -> dict[str, Any]:
     """The report's catalogue row and copy signature, made here, in the document's own task (in parallel)
     from what is in memory, rather than by the run's catalogue step from the files afterwards."""
     from . import catalogue
 
     report = catalogue.relative_path(store.report_path(output_dir, doc.stem), output_dir)
     entry = catalogue.entry_of(doc, report, final_state["text"],
-                               (e.to_json() for e in edits if e.stage in catalogue.REMOVAL_STAGES))
+                               (e for e in edits if e["stage"] in catalogue.REMOVAL_STAGES))
     return {**entry, "version": catalogue.entry_version()}
 
 
 def keep_stubs(output_dir: Path, doc: Doc, states: dict[str, dict[str, Any]], text: str,
-               edits: list[Edit], encoded: list[bytes]) -> None:
+               edits: list[dict[str, Any]], encoded: list[bytes]) -> None:
     """Replace the states of the stages from STORED_WHOLE on by stubs (statefile.published_stub): the report
-    and record just written hold their texts and edits; the last stage's is the durable mark of the run."""
+    and record just written hold their texts and edits. The last stage's is always written (the durable mark
+    of the run); an earlier one only where its state is larger than STUB_GAIN stubs (a few edits are not
+    worth a write)."""
     for stage in reversed(STAGES[STAGES.index(STORED_WHOLE):]):
         if stage not in states:
             return
-        own = [line for e, line in zip(edits, encoded, strict=True) if e.stage == stage]
-        statefile.write_stub(store.state_path(output_dir, doc, stage),
-                             statefile.published_stub(states[stage], text, own), durable=stage == STAGES[-1])
-        text = revert_all(text, [e for e in edits if e.stage == stage])
+        own = [line for e, line in zip(edits, encoded, strict=True) if e["stage"] == stage]
+        stub = statefile.published_stub(states[stage], text, own)
+        path = store.state_path(output_dir, doc, stage)
+        if stage == STAGES[-1] or stored_size(path) > STUB_GAIN * len(statefile.dumps(stub)):
+            statefile.write_stub(path, stub, durable=stage == STAGES[-1])
+        text = revert_all(text, [Edit.from_json(e) for e in edits if e["stage"] == stage])
+
+
+STUB_GAIN = 4
+
+
+def stored_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

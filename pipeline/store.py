@@ -40,7 +40,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,7 @@ def shorten(name: str) -> str:
     return f"{prefix}~{hashlib.sha256(name.encode('utf-8')).hexdigest()[:HASH_CHARS]}"
 
 
+@lru_cache(maxsize=1 << 16)
 def safe_name(name: str) -> str:
     """A document's name as one file name, different for different names (`/`, `%`, `~` escaped, then shortened),
     and never one of the tool's own names in .state/."""
