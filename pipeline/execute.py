@@ -57,13 +57,22 @@ def _call_stage(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
         raw = read_source(doc.path, doc.sha256) if chain.passes_through(extracted) else b""
         raw_text, result = chain.decode_step(raw, doc.path, doc.sha256, extracted, prev["raw_text"])
         return _state(doc, stage, result, raw_text=raw_text)
-    prev = _previous_state(stage, doc, output_dir)
-    meta = prev["meta"] if stage != STAGES[-1] else {**prev["meta"], "source": doc.path}  # where it is now
-    return _state(doc, stage, chain.text_step(stage, prev["text"], meta))
+    text, meta = _previous_text(stage, doc, output_dir)
+    meta = meta if stage != STAGES[-1] else {**meta, "source": doc.path}  # where it is now
+    return _state(doc, stage, chain.text_step(stage, text, meta))
 
 
 def _previous_state(stage: str, doc: Doc, output_dir: Path) -> dict[str, Any]:
     return read_state(previous_stage(stage), doc, output_dir)
+
+
+def _previous_text(stage: str, doc: Doc, output_dir: Path) -> tuple[str, dict[str, Any]]:
+    """The previous stage's text and metadata: as this process just wrote them, else read back."""
+    kept = statefile.remembered(store.state_path(output_dir, doc, previous_stage(stage)))
+    if kept is not None:
+        return kept
+    state = _previous_state(stage, doc, output_dir)
+    return state["text"], state["meta"]
 
 
 def read_state(stage: str, doc: Doc, output_dir: Path, want_raw: bool = False) -> dict[str, Any]:
@@ -224,15 +233,20 @@ def keep_stubs(output_dir: Path, doc: Doc, states: dict[str, dict[str, Any]], te
     and record just written hold their texts and edits. The last stage's is always written (the durable mark
     of the run); an earlier one only where its state is larger than STUB_GAIN stubs (a few edits are not
     worth a write)."""
-    for stage in reversed(STAGES[STAGES.index(STORED_WHOLE):]):
+    stubbed = STAGES[STAGES.index(STORED_WHOLE):]
+    own: dict[str, list[tuple[dict[str, Any], bytes]]] = {stage: [] for stage in stubbed}
+    for edit, line in zip(edits, encoded, strict=True):
+        if edit["stage"] in own:
+            own[edit["stage"]].append((edit, line))
+    for stage in reversed(stubbed):
         if stage not in states:
             return
-        own = [line for e, line in zip(edits, encoded, strict=True) if e["stage"] == stage]
-        stub = statefile.published_stub(states[stage], text, own)
+        stub = statefile.published_stub(states[stage], text, [line for _, line in own[stage]])
         path = store.state_path(output_dir, doc, stage)
         if stage == STAGES[-1] or stored_size(path) > STUB_GAIN * len(statefile.dumps(stub)):
             statefile.write_stub(path, stub, durable=stage == STAGES[-1])
-        text = revert_all(text, [Edit.from_json(e) for e in edits if e["stage"] == stage])
+        if stage != stubbed[0]:  # the text before this stage: the next one's
+            text = revert_all(text, [Edit.from_json(e) for e, _ in own[stage]])
 
 
 STUB_GAIN = 4

@@ -56,6 +56,7 @@ RAW_FROM = "raw_text_from"  # ... or the sibling state file of this name holds t
 # run on it is dropped, and past the limit new texts are not kept (dropping the oldest instead
 # would drop each one just before it is read). 8M characters hold a stage of some 150 reports.
 _full_texts: dict[str, str] = {}
+_metas: dict[str, bytes] = {}  # ... and, for the states just written, their metadata (as JSON: never shared)
 _kept_chars = 0
 FULL_TEXT_CHARS_KEPT = 8_000_000
 MAX_CHAIN = 16  # more derivations than any document's stages: a loop, not a chain
@@ -93,6 +94,7 @@ def forget_texts() -> None:
     """Drop the texts kept in memory (the next reads rebuild them from the files)."""
     global _kept_chars
     _full_texts.clear()
+    _metas.clear()
     _kept_chars = 0
 
 
@@ -105,8 +107,16 @@ def _remember(path: Path, text: str) -> None:
         _kept_chars += len(text)
 
 
+def remembered(path: Path) -> tuple[str, dict[str, Any]] | None:
+    """The text and metadata of a state this process has just written, when they are still kept:
+    what the next stage needs, without reading the file back."""
+    text, meta = _full_texts.get(str(path)), _metas.get(str(path))
+    return (text, orjson.loads(meta)) if text is not None and meta is not None else None
+
+
 def _forget(path: Path) -> None:
     global _kept_chars
+    _metas.pop(str(path), None)
     old = _full_texts.pop(str(path), None)
     if old is not None:
         _kept_chars -= len(old)
@@ -155,6 +165,8 @@ def write(path: Path, state: Any, durable: bool, base: Path | None = None, raw_f
         _forget(base)  # its stage has run on it: the next one reads this state's text
     if not durable and isinstance(state, dict) and isinstance(state.get("text"), str):
         _remember(path, state["text"])  # (the final text is read by no later stage)
+        if str(path) in _full_texts:
+            _metas[str(path)] = orjson.dumps(state.get("meta"), option=orjson.OPT_NON_STR_KEYS)
 
 
 def digest(data: bytes) -> str:
