@@ -324,9 +324,13 @@ def remove_stale(output_dir: Path, doc: Doc, stage: str) -> None:
     keep = state_path(output_dir, doc, stage).name
     keep_error = error_path(output_dir, doc, stage).name
     folder = doc_dir(output_dir, doc.stem)
-    for path in folder.glob(f"{stage}-*.json"):
-        if path.name not in (keep, keep_error):
-            path.unlink(missing_ok=True)
+    try:
+        names = os.listdir(folder)  # one listing (no pattern matching): this runs after every stage
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(f"{stage}-") and name.endswith(".json") and name not in (keep, keep_error):
+            (folder / name).unlink(missing_ok=True)
 
 
 def mark_published(output_dir: Path, doc: Doc, report: bytes, record: bytes, entry: Any = None) -> None:
