@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import regex
@@ -24,9 +24,9 @@ import regex
 MERGE_GAP = 16
 
 
-@dataclass(frozen=True)
-class Edit:
-    """One change: text[start:end] (== before) was replaced by after."""
+class Edit(NamedTuple):
+    """One change: text[start:end] (== before) was replaced by after (a tuple: a report makes
+    tens of thousands, a listing hundreds of thousands, and a tuple is made four times faster)."""
 
     start: int
     end: int
@@ -38,7 +38,7 @@ class Edit:
     line: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """The fields in declaration order (what dataclasses.asdict gives, without its deep copy)."""
+        """The fields in declaration order (what _asdict gives, as a plain dict)."""
         return {"start": self.start, "end": self.end, "before": self.before, "after": self.after,
                 "rule": self.rule, "stage": self.stage, "batch": self.batch, "line": self.line}
 

@@ -12,7 +12,7 @@ jump markers strip removed (meta["jump_markers"], read here and dropped).
 from __future__ import annotations
 
 from collections import Counter
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -53,12 +53,18 @@ def rule(table: str, rule_id: str | None = None) -> dict[str, Any]:
 
 
 def split_lines(text: str) -> list[Line]:
+    """The text's non-blank lines (each step of the stage asks again, mostly of the same text)."""
+    return list(_lines_of(text))
+
+
+@lru_cache(maxsize=2)  # the text as it is and as the last step left it
+def _lines_of(text: str) -> tuple[Line, ...]:
     lines, offset = [], 0
     for raw in text.split("\n"):
         if raw.strip():
             lines.append(Line(offset, offset + len(raw), raw))
         offset += len(raw) + 1
-    return lines
+    return tuple(lines)
 
 
 def separator(text: str, lines: list[Line]) -> str:

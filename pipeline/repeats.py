@@ -24,11 +24,9 @@ for the report's body, so it sees one copy.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -258,8 +256,8 @@ class Judge:
     def __init__(self, st: Stream, covered: list[bool], prose_line: list[bool]) -> None:
         self.st, self.covered, self.prose_line = st, covered, prose_line
         # prefix sums of uncovered prose characters (own: on a prose line and not covered; in C, not per character)
-        own = map(operator.gt, map(prose_line.__getitem__, st.line_of), covered)
-        self.own_prose = list(accumulate(own, operator.add, initial=0))
+        own = np.asarray(prose_line, dtype=bool)[np.asarray(st.line_of, dtype=np.int64)] & ~np.asarray(covered)
+        self.own_prose = [0, *np.cumsum(own, dtype=np.int64).tolist()]
 
     def at_line_end(self, p: int) -> bool:
         return p + 1 >= len(self.st.chars) or self.st.line_of[p + 1] != self.st.line_of[p]
