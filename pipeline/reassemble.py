@@ -126,11 +126,12 @@ def front_end_of(texts: list[str]) -> int:
 # --- document statistics: does a cut look like it splits one sentence? --------
 
 class PairIndex:
-    """Where each two characters of the text occur, found when first asked for.
+    """Where each two characters of the text occur.
 
-    Most documents ask for none or a few hundred pairs (the link search runs only
-    where a line is left open), so indexing every pair up front was wasted work.
-    The pairs of one first character are found together, in one pass over its places.
+    Every adjacent pair of the text is one number (first << 21 | second), sorted once in C
+    (stably: the places of one pair stay ascending), so the places of a pair, or the characters
+    that follow one, are a slice. A long or hard-wrapped report asks for thousands of pairs:
+    finding each first character's places in Python was most of its link search.
     """
 
     def __init__(self, text: str) -> None:
@@ -138,28 +139,53 @@ class PairIndex:
         self.found: dict[str, list[int]] = {}
         self.after: dict[str, set[str]] = {}  # first character -> the characters that follow it
 
+    @cached_property
+    def points(self) -> np.ndarray:
+        return code_points(self.text).astype(np.int64)
+
+    @cached_property
+    def sorted_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the pair numbers sorted, the place each starts at)."""
+        keys = (self.points[:-1] << PAIR_SHIFT) | self.points[1:]
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order
+
+    def span(self, low: int, high: int) -> tuple[int, int]:
+        """Where pair numbers from `low` to before `high` lie among the sorted ones."""
+        lo, hi = np.searchsorted(self.sorted_pairs[0], (low, high))
+        return int(lo), int(hi)
+
+    def places(self, pair: str) -> np.ndarray:
+        """Every start of the two characters `pair`, ascending, overlapping ones included."""
+        if len(pair) != 2:
+            return np.zeros(0, dtype=np.int64)
+        key = ord(pair[0]) << PAIR_SHIFT | ord(pair[1])
+        lo, hi = self.span(key, key + 1)
+        return self.sorted_pairs[1][lo:hi]
+
+    def first_places(self, first: str) -> list[int]:
+        """Every place of the character `first` that another character follows."""
+        lo, hi = self.span(ord(first) << PAIR_SHIFT, (ord(first) + 1) << PAIR_SHIFT) if len(first) == 1 else (0, 0)
+        return self.sorted_pairs[1][lo:hi].tolist()
+
     def get(self, pair: str, default: tuple[()] = ()) -> list[int] | tuple[()]:
-        """Every start of the two characters `pair` in the text, overlapping ones included (empty: default)."""
-        if pair not in self.found and pair[:1] not in self.after:
-            self.index_first(pair[:1])
-        return self.found.get(pair) or default
+        """places() as a list, remembered (empty: default)."""
+        found = self.found.get(pair)
+        if found is None:
+            found = self.found[pair] = self.places(pair).tolist()
+        return found or default
 
     def followers(self, first: str) -> set[str]:
         """The characters that follow `first` anywhere in the text."""
         if first not in self.after:
-            self.index_first(first)
+            lo, hi = self.span(ord(first) << PAIR_SHIFT, (ord(first) + 1) << PAIR_SHIFT) if len(first) == 1 else (0, 0)
+            seconds = np.unique(self.sorted_pairs[0][lo:hi] & PAIR_MASK).tolist()
+            self.after[first] = {chr(c) for c in seconds}
         return self.after[first]
 
-    def index_first(self, first: str) -> None:
-        text, find = self.text, self.text.find
-        groups: dict[str, list[int]] = {}
-        p = find(first) if first else -1
-        while 0 <= p < len(text) - 1:
-            groups.setdefault(text[p + 1], []).append(p)
-            p = find(first, p + 1)
-        for second, where in groups.items():
-            self.found[first + second] = where
-        self.after[first] = set(groups)
+
+PAIR_SHIFT = 21  # bits of a code point
+PAIR_MASK = (1 << PAIR_SHIFT) - 1
 
 
 class Stats:
@@ -172,28 +198,6 @@ class Stats:
     @cached_property
     def count(self) -> Counter[str]:
         return Counter(self.text)
-
-    @cached_property
-    def points(self) -> np.ndarray:
-        return code_points(self.text).astype(np.int64)
-
-    @cached_property
-    def sorted_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every two adjacent characters as one number (first << 21 | second), sorted, and where each
-        starts (ascending among equal pairs): sorted once in C, any pair's places are a slice."""
-        keys = (self.points[:-1] << PAIR_SHIFT) | self.points[1:]
-        order = np.argsort(keys, kind="stable")
-        return keys[order], order
-
-    def place_array(self, pair: str) -> np.ndarray:
-        """Where the two characters `pair` start in the text, ascending."""
-        keys, starts = self.sorted_pairs
-        key = ord(pair[0]) << PAIR_SHIFT | ord(pair[1])
-        lo, hi = np.searchsorted(keys, (key, key + 1))
-        return starts[lo:hi]
-
-
-PAIR_SHIFT = 21  # bits of a code point
 
 
 def document_stats(text: str) -> Stats:
@@ -211,11 +215,12 @@ def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
     left, right = a[-longest:], b[:longest]
     if not left or not right:
         return 0
-    places = stats.place_array(left[-1] + right[0])
+    places = stats.at.places(left[-1] + right[0])
     if not len(places):
         return 0
-    back = agreeing(stats.points, places[:, None] - np.arange(len(left)), [ord(c) for c in reversed(left)])
-    on = agreeing(stats.points, places[:, None] + 1 + np.arange(len(right)), [ord(c) for c in right])
+    points = stats.at.points
+    back = agreeing(points, places[:, None] - np.arange(len(left)), [ord(c) for c in reversed(left)])
+    on = agreeing(points, places[:, None] + 1 + np.arange(len(right)), [ord(c) for c in right])
     return int((back + on).max())
 
 
@@ -229,7 +234,7 @@ def agreeing(points: np.ndarray, at: np.ndarray, wanted: list[int]) -> np.ndarra
 def bigram_affinity(stats: Stats, x: str, y: str) -> float:
     """How much more often y follows x in this document than chance would have it."""
     # str.count counts without overlaps: it differs from the index only for a doubled character
-    pair = stats.text.count(x + y) if x == y else len(stats.at.get(x + y, ()))
+    pair = stats.text.count(x + y) if x == y else len(stats.at.places(x + y))
     if pair < 2:  # one sighting is chance
         return 0.0
     return pair * len(stats.text) / max(1, stats.count[x] * stats.count[y])
@@ -503,7 +508,7 @@ class LinkIndex:
         """The n characters that follow s wherever the text has it (s of one or two characters)."""
         if (s, n) not in self.seen:
             text, at = self.stats.text, self.stats.at
-            starts = at.get(s, ()) if len(s) == 2 else (p for y in at.followers(s) for p in at.get(s + y))
+            starts = at.get(s, ()) if len(s) == 2 else at.first_places(s)
             self.seen[s, n] = {text[p + len(s):p + len(s) + n] for p in starts}
         return self.seen[s, n]
 
