@@ -696,8 +696,8 @@ def restore_order(rec: Recorder, meta: dict[str, Any], marks: reorder.Marks | No
     marks = marks or reorder.Marks()
     faults = reorder.sure_faults(texts, order, marks)
     moved = order != sorted(order)  # the links found a cut: the whole-report search may read it better
-    # with neither a fault nor a move the search could only lose to `order`; it must fault less, or not at all
-    plan = reorder.plan_fragments(texts, stats, marks) if faults or moved else None
+    # nor where a sentence's rest was printed elsewhere (misplaced_rest); it must fault less, or not at all
+    plan = reorder.plan_fragments(texts, stats, marks) if faults or moved or reorder.misplaced_rest(texts) else None
     if plan is not None and reorder.sure_faults(texts, plan.lines, marks) < max(faults, 1) \
             and reorder.better_order(texts, stats, plan.lines, order, marks):
         order, links = plan.lines, plan.joins

@@ -35,6 +35,7 @@ from pipeline.reorder import (
     jump_score,
     make_fragments,
     marked_join,
+    misplaced_rest,
     moved_score,
     number_across,
     orphan_cuts,
@@ -451,3 +452,34 @@ def test_reports_with_an_appendix_glossary_cut_and_shuffled_come_back_exactly() 
     assert len(early) == 12
     back = [paragraphs(through(c.text, "reassemble").text) == uncut for c in early]
     assert sum(back) >= 10
+
+
+# A report of our own wording, cut inside 需|求, 幸|福 and 改|善, its middle pieces printed swapped:
+# each piece opens mid-sentence after one left open, so no link and no fault shows the cuts.
+OWN_REPORT = [
+    "政府工作报告", "各位代表：", "现在，我代表市人民政府，向大会报告政府工作，请予审议。", "一、过去一年的工作",
+    "过去一年，面对复杂严峻的外部环境，我们坚持稳中求进工作总基调，统筹推进稳增长、促改革、调结构、惠民生、"
+    "防风险各项工作，着力扩大国内需求，推动消费提质升级，城乡居民收入稳步增长。",
+    "我们持续优化营商环境，深化重点领域改革，新增经营主体一万二千户，重点项目建设取得新进展，社会事业全面发展，"
+    "群众的获得感、幸福感不断增强。",
+    "二、今年的主要任务",
+    "今年，我们将加快建设现代化产业体系，培育壮大新兴产业和未来产业，推动传统产业改造提升，促进数字经济和实体经济"
+    "深度融合，为高质量发展注入新动能。",
+    "我们将坚持以人民为中心的发展思想，坚持尽力而为、量力而行，扎实推进共同富裕，在发展中持续加大投入，全力保障和"
+    "改善民生，办好群众关心的实事，不断增强人民群众的安全感。",
+    "各位代表！让我们团结一心，奋发有为，为全面建设社会主义现代化城市而努力奋斗！",
+]
+
+
+def test_a_rest_printed_after_another_open_sentence_is_found_by_its_word_across_the_cut() -> None:
+    text = "\n\n".join(OWN_REPORT)
+    cuts = [text.index(word) + 1 for word in ("需求", "幸福", "改善")]
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    printed = "\n\n".join([pieces[0], pieces[2], pieces[1], pieces[3]])
+    assert misplaced_rest([line for line in printed.split("\n") if line])
+    assert not misplaced_rest([line for line in text.split("\n") if line])  # the uncut report: nothing to look for
+    assert body_of(clean(printed).markdown) == body_of(clean(text).markdown)
+
+
+def body_of(markdown: str) -> str:
+    return markdown.split("---\n", 2)[2]
