@@ -355,8 +355,17 @@ def misplaced_rest(texts: list[str]) -> bool:
     if not 0 < len(opens) <= rule("R1-fragments")["max_search"]:
         return False
     need = rule("R1-fragments")["min_orphan_word"]
+    rests = [k for k in range(1, len(texts)) if ra.can_continue(texts[k]) and not ra.is_heading_like(texts[k])
+             and (k in opens or ra.ends_sentence(texts[k - 1]))]
     return any(word_across(texts[i - 1], texts[k]) - word_across(texts[i - 1], texts[i]) >= need
-               for i in opens for k in opens if k != i)
+               for i in opens for k in rests if k != i and spans_word(texts[i - 1], texts[k]))
+
+
+def spans_word(a: str, b: str) -> bool:
+    """Some word of the word list (of up to four characters) runs across the end of a into b."""
+    logp, _ = word_freqs()
+    return any(a[-x:] + b[:y] in logp for x in (1, 2, 3) for y in (1, 2, 3)
+               if x + y <= 4 and len(a) >= x and len(b) >= y)
 
 
 def continuation_cuts(texts: list[str], bounds: list[int], end: int) -> set[int]:

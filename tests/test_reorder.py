@@ -483,3 +483,12 @@ def test_a_rest_printed_after_another_open_sentence_is_found_by_its_word_across_
 
 def body_of(markdown: str) -> str:
     return markdown.split("---\n", 2)[2]
+
+
+def test_a_rest_printed_after_a_finished_sentence_is_found_too() -> None:
+    """The rest of 需| printed after the closing line: the only open sentence reads on into it."""
+    text = "\n\n".join(OWN_REPORT)
+    cut, part = text.index("需求") + 1, text.index("我们将坚持")
+    printed = "\n\n".join([text[:cut], text[part:], text[cut:part]])
+    assert misplaced_rest([line for line in printed.split("\n") if line])
+    assert body_of(clean(printed).markdown) == body_of(clean(text).markdown)
