@@ -246,7 +246,10 @@ def keep_stubs(output_dir: Path, doc: Doc, states: dict[str, dict[str, Any]], te
         if stage == STAGES[-1] or stored_size(path) > STUB_GAIN * len(statefile.dumps(stub)):
             statefile.write_stub(path, stub, durable=stage == STAGES[-1])
         if stage != stubbed[0]:  # the text before this stage: the next one's
-            text = revert_all(text, [Edit.from_json(e) for e, _ in own[stage]])
+            try:
+                text = revert_all(text, [Edit.from_json(e) for e, _ in own[stage]])
+            except ValueError:  # a record that does not rebuild (never seen): the earlier states stay whole
+                return
 
 
 STUB_GAIN = 4

@@ -8,9 +8,10 @@ plain JSON. Files start with MAGIC; anything else is read as plain JSON
 An intermediate stage's text is left out when replaying its edits (the record
 is exact) on its base rebuilds it: its own raw text (decode) or the previous
 stage's text, named in TEXT_FROM. Decode's raw text is not stored either: it is
-the source decoded again (plain text) or extract's raw text (RAW_FROM). Reading rebuilds it, the base first (a chain
-at most as long as the stages, each step linear); texts just written or read
-are kept in memory, so a run rebuilds nothing it has just made. A state written
+the source decoded again (plain text) or extract's raw text (RAW_FROM). Reading
+rebuilds a text, the base first (a chain at most as long as the stages, each
+step linear); texts just written or read are kept in memory, so a run rebuilds
+nothing it has just made. A state written
 `whole` (execute: normalise's) ends the chain: with several workers each task
 runs in a process of its own, and rebuilding a text from there on replays only
 the few edits of strip, repair, reassemble and render, never decoding the source
