@@ -218,10 +218,27 @@ def spanning_match(stats: Stats, a: str, b: str, longest: int = 6) -> int:
     places = stats.at.places(left[-1] + right[0])
     if not len(places):
         return 0
+    if len(places) <= FEW_PLACES:  # most cuts: a loop over a few places beats numpy's call overhead
+        return max(agreement(stats.text, q, left, right) for q in places.tolist())
     points = stats.at.points
     back = agreeing(points, places[:, None] - np.arange(len(left)), [ord(c) for c in reversed(left)])
     on = agreeing(points, places[:, None] + 1 + np.arange(len(right)), [ord(c) for c in right])
     return int((back + on).max())
+
+
+FEW_PLACES = 8
+
+
+def agreement(text: str, place: int, left: str, right: str) -> int:
+    """How many characters of `left` (back from its end) and of `right` (on from its start) the text
+    holds around `place`, where left's last and right's first character stand."""
+    back = 1
+    while back < len(left) and place - back >= 0 and text[place - back] == left[-1 - back]:
+        back += 1
+    on = 1
+    while on < len(right) and place + 1 + on < len(text) and text[place + 1 + on] == right[on]:
+        on += 1
+    return back + on
 
 
 def agreeing(points: np.ndarray, at: np.ndarray, wanted: list[int]) -> np.ndarray:
