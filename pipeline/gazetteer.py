@@ -11,6 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
+from .model import code_points
 from .shape import region_suffixes
 
 SELF_REFERENCE = {"省": "全省", "市": "全市", "州": "全州", "盟": "全盟", "县": "全县", "旗": "全旗", "区": "全区"}
@@ -58,24 +61,33 @@ def name_heads() -> frozenset[str]:
 
 
 def place_counts(text: str, common_words: frozenset[str]) -> Counter[str]:
-    """How often each division's short name occurs (longest match at each position),
-    leaving out names that are also common words (资源, 合作 …)."""
-    table, heads = divisions_by_short_name(), name_heads()
+    """How often each division's short name occurs (longest match at each position, the text
+    after a match read on from its end), leaving out names that are also common words (资源, 合作 …)."""
+    table = divisions_by_short_name()
     counts: Counter[str] = Counter()
-    i = 0
-    while i < len(text):
-        if text[i:i + 2] not in heads:  # no name starts here (most positions): one look-up, not three
-            i += 1
+    free = 0  # the first position not inside a name already counted
+    for i in name_starts(text):
+        if i < free:
             continue
         for size in (4, 3, 2):
             if text[i:i + size] in table:
                 if text[i:i + size] not in common_words:
                     counts[text[i:i + size]] += 1
-                i += size
+                free = i + size
                 break
-        else:
-            i += 1
     return counts
+
+
+def name_starts(text: str) -> list[int]:
+    """The positions where a name's first two characters stand (found in C: most positions hold none)."""
+    points = code_points(text).astype(np.int64)
+    return np.flatnonzero(np.isin((points[:-1] << 21) | points[1:], head_keys())).tolist()
+
+
+@cache
+def head_keys() -> np.ndarray:
+    """name_heads as numbers (first << 21 | second), as name_starts compares them."""
+    return np.array(sorted(ord(h[0]) << 21 | ord(h[1]) for h in name_heads() if len(h) == 2), dtype=np.int64)
 
 
 def is_national(text: str) -> bool:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import pytest
+
 from pipeline import gazetteer, render
 from pipeline.render import region_from_body
 
@@ -48,3 +52,37 @@ def test_no_clear_winner_gives_no_region() -> None:
 def test_the_newspaper_sample_without_byline_gets_its_city() -> None:
     text = (SEEDS / "000_b001f09903136b50.txt").read_text(encoding="utf-8")
     assert region_from_body(text) == "湘潭市"
+
+
+def plain_place_counts(text: str, common_words: frozenset[str]) -> Counter:
+    """The loop place_counts replaced: every position looked at in Python, longest name first."""
+    table, heads = gazetteer.divisions_by_short_name(), gazetteer.name_heads()
+    counts: Counter = Counter()
+    i = 0
+    while i < len(text):
+        if text[i:i + 2] not in heads:
+            i += 1
+            continue
+        for size in (4, 3, 2):
+            if text[i:i + size] in table:
+                if text[i:i + size] not in common_words:
+                    counts[text[i:i + size]] += 1
+                i += size
+                break
+        else:
+            i += 1
+    return counts
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.stem[:3])
+def test_place_counts_are_the_plain_loops_on_every_sample(path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for common in (frozenset(), frozenset({"资源", "合作", "发展"})):
+        assert gazetteer.place_counts(text, common) == plain_place_counts(text, common)
+
+
+def test_place_counts_read_on_from_the_end_of_a_name() -> None:
+    """Overlapping names: the longest at a position counts, and the next is looked for after it."""
+    text = "浏阳市长沙县湖南省长沙市浏阳浏阳\n长"
+    assert gazetteer.place_counts(text, frozenset()) == plain_place_counts(text, frozenset())
+    assert gazetteer.place_counts(text, frozenset())
