@@ -70,13 +70,15 @@ def word_freqs() -> tuple[dict[str, float], float]:
     """Log frequencies of the words of jieba's dictionary (the word list the package ships),
     and the log frequency given to a character it does not list."""
     text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
-    counts = {}
-    for line in text.splitlines():
-        parts = line.split(" ")
-        if len(parts) >= 2 and len(parts[0]) <= MAX_WORD:
-            counts[parts[0]] = int(parts[1])
+    tokens = text.split()
+    if len(tokens) == 3 * text.count("\n"):  # word, count, tag on every line: split once, not line by line
+        pairs = zip(tokens[0::3], tokens[1::3], strict=True)
+    else:
+        pairs = (line.split(" ")[:2] for line in text.splitlines() if line.count(" ") >= 1)
+    counts = {w: int(c) for w, c in pairs if len(w) <= MAX_WORD}
     total = math.log(sum(counts.values()))
-    return {w: math.log(c) - total for w, c in counts.items() if c > 0}, -total
+    log = math.log
+    return {w: log(c) - total for w, c in counts.items() if c > 0}, -total
 
 
 MAX_WORD = 6
