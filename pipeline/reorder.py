@@ -69,19 +69,23 @@ def rule(rule_id: str) -> dict[str, Any]:
 def word_freqs() -> tuple[dict[str, float], float]:
     """Log frequencies of the words of jieba's dictionary (the word list the package ships),
     and the log frequency given to a character it does not list."""
-    text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
-    tokens = text.split()
-    if len(tokens) == 3 * text.count("\n"):  # word, count, tag on every line: split once, not line by line
-        pairs = zip(tokens[0::3], tokens[1::3], strict=True)
-    else:
-        pairs = (line.split(" ")[:2] for line in text.splitlines() if line.count(" ") >= 1)
-    counts = {w: int(c) for w, c in pairs if len(w) <= MAX_WORD}
+    counts = word_counts((resources.files("jieba") / "dict.txt").read_text(encoding="utf-8"))
     total = math.log(sum(counts.values()))
     log = math.log
     return {w: log(c) - total for w, c in counts.items() if c > 0}, -total
 
 
 MAX_WORD = 6
+
+
+def word_counts(text: str) -> dict[str, int]:
+    """The counts of a jieba dictionary's words of up to MAX_WORD characters (`word count [tag]` a line)."""
+    tokens = text.split()
+    if len(tokens) == 3 * text.count("\n"):  # word, count, tag on every line: split once, not line by line
+        pairs = zip(tokens[0::3], tokens[1::3], strict=True)
+    else:
+        pairs = (line.split(" ")[:2] for line in text.splitlines() if line.count(" ") >= 1)
+    return {w: int(c) for w, c in pairs if len(w) <= MAX_WORD}
 
 
 @lru_cache(maxsize=1 << 16)

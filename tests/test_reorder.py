@@ -47,6 +47,7 @@ from pipeline.reorder import (
     sure_faults,
     trail_of,
     word_across,
+    word_counts,
     word_freqs,
 )
 from pipeline.stages import STAGES
@@ -492,3 +493,12 @@ def test_a_rest_printed_after_a_finished_sentence_is_found_too() -> None:
     printed = "\n\n".join([text[:cut], text[part:], text[cut:part]])
     assert misplaced_rest([line for line in printed.split("\n") if line])
     assert body_of(clean(printed).markdown) == body_of(clean(text).markdown)
+
+
+@pytest.mark.parametrize("text", [
+    "发展 120 v\n改革开放 30 n\n一二三四五六七 5 m\n发展 7 v\n",   # word, count, tag on every line
+    "发展 120 v\n改革开放 30\n一二三四五六七 5 m\n发展 7 v\n",      # a line without its tag
+])
+def test_dictionary_counts_are_read_line_by_line_in_effect(text: str) -> None:
+    """Words of up to six characters, the last count of a word repeated, whichever way the file is split."""
+    assert word_counts(text) == {"发展": 7, "改革开放": 30}
