@@ -173,11 +173,14 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
     return count
 
 
-def retry_failed_shards(output_dir: Path, units) -> int:
-    """Forget the done-marker of every shard in which a document failed, so the next run retries it.
+def retry_failed_shards(output_dir: Path, units, present: dict[tuple[str, str], bool]) -> int:
+    """Forget the done-marker of every shard in which a document failed, or whose result of that stage is
+    gone (`present`: the snapshot), so that this run does that stage again.
 
     A shard writes its marker even when a document failed (the later stages of
     the same run still run for the others), listing the failed documents in it.
+    A result goes when a run under other rules replaces it (a rule file changed
+    and changed back): the marker of the earlier keys is then still there.
     """
     count = 0
     for unit in units:
@@ -187,7 +190,7 @@ def retry_failed_shards(output_dir: Path, units) -> int:
         for stage in STAGES:
             marker = store.shard_marker(output_dir, docs, stage)
             with contextlib.suppress(OSError):
-                if marker.stat().st_size:
+                if marker.stat().st_size or not all(present[(d.stem, stage)] for d in docs):
                     marker.unlink()
                     count += 1
     return count
@@ -437,7 +440,7 @@ def clean(input_dir: Path, output_dir: Path, workers: int = 1, shard_size: int |
             summary.luigi_status = UP_TO_DATE  # every stage of every document done: nothing for Luigi to run
         elif docs:
             units = make_units(docs, shard_size or auto_shard_size(len(docs), workers, bool(scheduler_url)))
-            retry_failed_shards(output_dir, units)
+            retry_failed_shards(output_dir, units, before)
             quiet_failures(debug)
             with Progress(output_dir, docs, progress_seconds):
                 result = build(units, output_dir, workers, scheduler_url)

@@ -109,7 +109,9 @@ def test_a_vanished_source_has_its_outputs_removed(corpus) -> None:
     assert not store.doc_dir(out, gone.stem).exists()
 
 
-def test_a_deleted_report_is_published_again_without_recomputing(corpus) -> None:
+def test_a_deleted_report_is_published_again(corpus) -> None:
+    """Its stages from normalise on run again in the run's first step (their states are stubs the
+    report rebuilt), so no stage counts as run and the report is the same."""
     src, out = corpus
     runner.clean(src, out)
     report = next(out.glob("*.md"))
@@ -130,6 +132,23 @@ def test_shards_give_the_same_outputs_as_single_documents(corpus, tmp_path: Path
     for report in out.glob("*.md"):
         assert (sharded / report.name).read_text(encoding="utf-8") == report.read_text(encoding="utf-8")
     assert ran(runner.clean(src, sharded, shard_size=2)) == Counter()
+
+
+def test_a_shard_whose_result_was_replaced_runs_that_stage_again(corpus, rules_copy) -> None:
+    """A rule file changed and changed back: the shard's old marker is there, its documents' results not."""
+    src, out = corpus
+    assert runner.clean(src, out, shard_size=2).ok
+    reports = {p.name: p.read_bytes() for p in out.glob("*.md")}
+    path = rules_copy / "strip.toml"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original + "\n# a comment changes the rule file's hash\n", encoding="utf-8")
+    clear_caches()
+    assert runner.clean(src, out, shard_size=2).ok  # strip's results of the first keys are replaced
+    path.write_text(original, encoding="utf-8")
+    clear_caches()
+    back = runner.clean(src, out, shard_size=2)
+    assert back.ok and back.ran["strip"] == 5
+    assert {p.name: p.read_bytes() for p in out.glob("*.md")} == reports
 
 
 def test_no_temporary_files_are_left_behind(corpus) -> None:
