@@ -243,6 +243,7 @@ def keep_stubs(output_dir: Path, doc: Doc, states: dict[str, dict[str, Any]], te
             return
         stub = statefile.published_stub(states[stage], text, [line for _, line in own[stage]])
         path = store.state_path(output_dir, doc, stage)
+        statefile.forget(path)  # published: no later stage reads its text from memory
         if stage == STAGES[-1] or stored_size(path) > STUB_GAIN * len(statefile.dumps(stub)):
             statefile.write_stub(path, stub, durable=stage == STAGES[-1])
         if stage != stubbed[0]:  # the text before this stage: the next one's

@@ -81,10 +81,10 @@ MAX_WORD = 6
 def word_counts(text: str) -> dict[str, int]:
     """The counts of a jieba dictionary's words of up to MAX_WORD characters (`word count [tag]` a line)."""
     tokens = text.split()
-    if len(tokens) == 3 * text.count("\n"):  # word, count, tag on every line: split once, not line by line
-        pairs = zip(tokens[0::3], tokens[1::3], strict=True)
-    else:
-        pairs = (line.split(" ")[:2] for line in text.splitlines() if line.count(" ") >= 1)
+    if len(tokens) == 3 * text.count("\n") and all(map(str.isdigit, tokens[1::3])):
+        # word, count, tag on every line (the counts where counts belong): split once, not line by line
+        return {w: int(c) for w, c in zip(tokens[0::3], tokens[1::3], strict=True) if len(w) <= MAX_WORD}
+    pairs = (line.split(" ")[:2] for line in text.splitlines() if line.count(" ") >= 1)
     return {w: int(c) for w, c in pairs if len(w) <= MAX_WORD}
 
 

@@ -168,7 +168,11 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
                 if "text" in state:
                     publish(output_dir, doc, state)
                 else:  # a stub, and the report or record it is rebuilt from is gone: its stages run again
-                    run_stage(STAGES[-1], doc, output_dir, again=True)
+                    try:
+                        run_stage(STAGES[-1], doc, output_dir, again=True)
+                    except DocumentFailed:
+                        path.unlink(missing_ok=True)  # not done: the run renders it and reports why
+                        raise
                 count += 1
     return count
 

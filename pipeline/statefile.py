@@ -192,6 +192,8 @@ def stage_lines(lines: list[bytes], stage: str) -> tuple[list[bytes], list[Edit]
     later = set(STAGES[STAGES.index(stage) + 1:])
     own, after = [], []
     for line, edit in zip(lines, map(orjson.loads, lines), strict=True):
+        if not isinstance(edit, dict):
+            raise TypeError(f"not an edit: {line[:40]!r}")
         if edit.get("stage") == stage:
             own.append(line)
         elif edit.get("stage") in later:
@@ -209,7 +211,7 @@ def from_outputs(state: dict[str, Any], hashes: Any, outputs: Outputs | None, pa
     report, lines = published
     try:
         own, later = stage_lines([line for line in lines if line], str(state["stage"]))
-    except (ValueError, TypeError):  # not a record of ours
+    except (ValueError, TypeError, AttributeError):  # not a record of ours (edited by hand)
         return state
     if digest(b"\n".join(own)) != hashes.get("edits"):
         return state
@@ -220,12 +222,17 @@ def from_outputs(state: dict[str, Any], hashes: Any, outputs: Outputs | None, pa
     if text is None:
         try:
             text = revert_all(report, later)
-        except ValueError:
+        except (ValueError, TypeError, AttributeError):  # edits of later stages that do not fit the report
             return state
     if text_digest(text) != hashes.get("text"):
         return state
     _remember(path, text)
     return {**state, "edits": edits, "text": text}
+
+
+def forget(path: Path) -> None:
+    """Drop what is kept in memory of this state (its document is published: no later stage reads it)."""
+    _forget(path)
 
 
 def write_stub(path: Path, stub: dict[str, Any], durable: bool) -> None:

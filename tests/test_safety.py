@@ -750,3 +750,32 @@ def test_qa_an_export_killed_midway_leaves_nothing_that_stops_the_next(tmp_path:
     assert export.export(out, "txt", tmp_path / "txt") == 1
     assert export.export(out, "jsonl", tmp_path / "c.jsonl") == 1
     assert not any(p.exists() for p in killed)
+
+
+@pytest.mark.parametrize("line", [b"null", b"[1]", b'{"start":"x","end":1,"before":"a","after":"b","rule":"r",'
+                                                    b'"stage":"render","batch":0,"line":1}'])
+def test_a_record_edited_by_hand_is_named_not_a_crash(tmp_path: Path, line: bytes) -> None:
+    """A record that no longer rebuilds the published stages (a line of another shape added): the stages
+    run again and the document fails with the one-line reason, the record left as the user made it."""
+    src, out = one_report(tmp_path), tmp_path / "out"
+    runner.clean(src, out)
+    record = out / "a.changes.jsonl"
+    edited = record.read_bytes() + line + b"\n"
+    record.write_bytes(edited)
+    for state in (out / ".state").rglob("render-*.json"):
+        state.unlink()  # as a render rule changed since would
+    summary = runner.clean(src, out)
+    assert "was not written by gwr-clean (or was edited since)" in summary.failed["a"]
+    assert record.read_bytes() == edited
+
+
+def test_a_deleted_report_whose_record_was_edited_fails_on_every_run(tmp_path: Path) -> None:
+    src, out = one_report(tmp_path), tmp_path / "out"
+    runner.clean(src, out)
+    (out / "a.md").unlink()
+    record = out / "a.changes.jsonl"
+    record.write_bytes(record.read_bytes() + b"\n")
+    for _ in range(2):
+        summary = runner.clean(src, out)
+        assert not summary.ok and "was not written by gwr-clean" in summary.failed["a"]
+        assert not (out / "a.md").exists()

@@ -153,3 +153,11 @@ def test_an_extracted_text_is_stored_once(tmp_path: Path) -> None:
     store.state_path(out, doc, "extract").unlink()  # its base gone: decode is made again, with extract
     statefile.forget_texts()
     assert execute.read_state("decode", doc, out, want_raw=True)["raw_text"] == extracted
+
+
+def test_a_published_document_leaves_no_text_in_memory(tmp_path: Path) -> None:
+    """The texts kept for the next stage are dropped once the report is published (a run of thousands
+    of reports would otherwise fill the cache with texts no stage reads, and keep nothing new)."""
+    statefile.forget_texts()
+    cleaned(tmp_path)
+    assert statefile._kept_chars == 0 and not statefile._full_texts and not statefile._metas
