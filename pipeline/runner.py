@@ -149,7 +149,8 @@ def auto_shard_size(n_docs: int, workers: int, shared_scheduler: bool = False) -
 def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
     """A report or record deleted by hand (or replaced by a link, FIFO or device) is written again from its
     stored final state. Once published that state is a stub the report and record rebuild, so with either
-    gone the document's stages from normalise on (whose states are such stubs too) run again.
+    gone the document's stages from normalise on (whose states are such stubs too) run again: in the run,
+    with the others, when the published mark says the outputs were ours; here, when there is none.
 
     Done here rather than in a task's complete(), which stays one stat.
     """
@@ -167,7 +168,12 @@ def republish_missing_reports(output_dir: Path, docs: list[Doc]) -> int:
                 state = store.read_json(path, source_text(doc))
                 if "text" in state:
                     publish(output_dir, doc, state)
-                else:  # a stub, and the report or record it is rebuilt from is gone: its stages run again
+                elif store.published_path(output_dir, doc).exists():
+                    # a stub whose report or record is gone, still ours by its mark: the run renders it
+                    # again, in parallel with the rest (its stages from normalise on, stubs too, run again)
+                    path.unlink()
+                    continue
+                else:  # a stub, and no mark to tell whose the outputs are: its stages run again here
                     try:
                         run_stage(STAGES[-1], doc, output_dir, again=True)
                     except DocumentFailed:
