@@ -303,12 +303,6 @@ def entry_of(doc: Doc, report: str, markdown: str, edits: Iterable[Mapping[str, 
             "signature": base64.b64encode(sig).decode("ascii") if sig else None}
 
 
-@cache
-def entry_version() -> str:
-    """The version of the catalogue code this process computes entries with (read once: its code is loaded once)."""
-    return version()
-
-
 def published_entry(output_dir: Path, doc: Doc) -> dict[str, Any] | None:
     """The entry publish stored in the document's published mark, if it is of this version and key."""
     try:

@@ -91,7 +91,7 @@ def warm_up() -> None:
     from .decode import common_hanzi
 
     common_hanzi()
-    catalogue.entry_version()  # each report's catalogue entry is made as it is published
+    catalogue.version()  # each report's catalogue entry is made as it is published
     reorder.word_freqs()  # jieba's dictionary: the warm-up text needs no reordering, a cut report does
     gazetteer.head_keys()  # the first two characters of every place name, as name_starts compares them
     for sample in (WARM_UP_TEXT, WARM_UP_TEXT.encode("utf-8").decode("latin-1")):

@@ -224,7 +224,7 @@ def catalogue_entry(output_dir: Path, doc: Doc, final_state: dict[str, Any],
     report = catalogue.relative_path(store.report_path(output_dir, doc.stem), output_dir)
     entry = catalogue.entry_of(doc, report, final_state["text"],
                                (e for e in edits if e["stage"] in catalogue.REMOVAL_STAGES))
-    return {**entry, "version": catalogue.entry_version()}
+    return {**entry, "version": catalogue.version()}
 
 
 def keep_stubs(output_dir: Path, doc: Doc, states: dict[str, dict[str, Any]], text: str,

@@ -13,7 +13,7 @@ from functools import cache
 
 import numpy as np
 
-from .model import code_points
+from .model import pair_number, pair_numbers
 from .shape import region_suffixes
 
 SELF_REFERENCE = {"省": "全省", "市": "全市", "州": "全州", "盟": "全盟", "县": "全县", "旗": "全旗", "区": "全区"}
@@ -80,14 +80,13 @@ def place_counts(text: str, common_words: frozenset[str]) -> Counter[str]:
 
 def name_starts(text: str) -> list[int]:
     """The positions where a name's first two characters stand (found in C: most positions hold none)."""
-    points = code_points(text).astype(np.int64)
-    return np.flatnonzero(np.isin((points[:-1] << 21) | points[1:], head_keys())).tolist()
+    return np.flatnonzero(np.isin(pair_numbers(text), head_keys())).tolist()
 
 
 @cache
 def head_keys() -> np.ndarray:
-    """name_heads as numbers (first << 21 | second), as name_starts compares them."""
-    return np.array(sorted(ord(h[0]) << 21 | ord(h[1]) for h in name_heads() if len(h) == 2), dtype=np.int64)
+    """name_heads as pair numbers, as name_starts compares them."""
+    return np.array(sorted(pair_number(h) for h in name_heads() if len(h) == 2), dtype=np.int64)
 
 
 def is_national(text: str) -> bool:

@@ -129,6 +129,26 @@ def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
+PAIR_SHIFT = 21  # bits of a code point
+PAIR_MASK = (1 << PAIR_SHIFT) - 1
+
+
+def pair_number(pair: str) -> int:
+    """Two characters as one number (first << 21 | second), as pair_numbers gives them."""
+    return ord(pair[0]) << PAIR_SHIFT | ord(pair[1])
+
+
+def pair_numbers(text: str) -> np.ndarray:
+    """Every two adjacent characters of the text as one number (int64), from each position."""
+    points = code_points(text).astype(np.int64)
+    return (points[:-1] << PAIR_SHIFT) | points[1:]
+
+
+def line_breaks(text: str) -> np.ndarray:
+    """The positions of the text's line breaks (found in C: a listing has 200,000 lines)."""
+    return np.flatnonzero(code_points(text) == ord("\n"))
+
+
 def window_numbers(text: str, width: int, base: int) -> np.ndarray:
     """The `width` code points from every position read as one number in `base`, modulo 2**64
     (equal texts, equal numbers), computed in C: a hash of every window at once."""
@@ -151,8 +171,8 @@ class LineCounter:
 
     def line_at(self, pos: int) -> int:
         """Same as line_of(text, pos); the line starts are found on first use."""
-        if self._starts is None:  # found in C: a listing has 200,000 lines
-            self._starts = (np.flatnonzero(code_points(self.text) == ord("\n")) + 1).tolist()
+        if self._starts is None:
+            self._starts = (line_breaks(self.text) + 1).tolist()
         return bisect.bisect_right(self._starts, pos) + 1
 
 

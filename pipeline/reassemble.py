@@ -19,7 +19,18 @@ import numpy as np
 import regex
 
 from . import reorder, rules, shape  # reorder reads this module's line predicates at call time
-from .model import Recorder, StageResult, add_flag, code_points, compiled_pattern, longest_increasing_indices
+from .model import (
+    PAIR_MASK,
+    PAIR_SHIFT,
+    Recorder,
+    StageResult,
+    add_flag,
+    code_points,
+    compiled_pattern,
+    longest_increasing_indices,
+    pair_number,
+    pair_numbers,
+)
 from .shape import opens_with_address, outline_marker
 
 STAGE = "reassemble"
@@ -128,7 +139,7 @@ def front_end_of(texts: list[str]) -> int:
 class PairIndex:
     """Where each two characters of the text occur.
 
-    Every adjacent pair of the text is one number (first << 21 | second), sorted once in C
+    Every adjacent pair of the text is one number (model.pair_numbers), sorted once in C
     (stably: the places of one pair stay ascending), so the places of a pair, or the characters
     that follow one, are a slice. A long or hard-wrapped report asks for thousands of pairs:
     finding each first character's places in Python was most of its link search.
@@ -146,7 +157,7 @@ class PairIndex:
     @cached_property
     def sorted_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(the pair numbers sorted, the place each starts at)."""
-        keys = (self.points[:-1] << PAIR_SHIFT) | self.points[1:]
+        keys = pair_numbers(self.text)
         order = np.argsort(keys, kind="stable")
         return keys[order], order
 
@@ -159,13 +170,19 @@ class PairIndex:
         """Every start of the two characters `pair`, ascending, overlapping ones included."""
         if len(pair) != 2:
             return np.zeros(0, dtype=np.int64)
-        key = ord(pair[0]) << PAIR_SHIFT | ord(pair[1])
+        key = pair_number(pair)
         lo, hi = self.span(key, key + 1)
         return self.sorted_pairs[1][lo:hi]
 
+    def first_span(self, first: str) -> tuple[int, int]:
+        """Where the pairs that begin with the character `first` lie among the sorted ones."""
+        if len(first) != 1:
+            return 0, 0
+        return self.span(ord(first) << PAIR_SHIFT, (ord(first) + 1) << PAIR_SHIFT)
+
     def first_places(self, first: str) -> list[int]:
         """Every place of the character `first` that another character follows."""
-        lo, hi = self.span(ord(first) << PAIR_SHIFT, (ord(first) + 1) << PAIR_SHIFT) if len(first) == 1 else (0, 0)
+        lo, hi = self.first_span(first)
         return self.sorted_pairs[1][lo:hi].tolist()
 
     def get(self, pair: str, default: tuple[()] = ()) -> list[int] | tuple[()]:
@@ -178,14 +195,10 @@ class PairIndex:
     def followers(self, first: str) -> set[str]:
         """The characters that follow `first` anywhere in the text."""
         if first not in self.after:
-            lo, hi = self.span(ord(first) << PAIR_SHIFT, (ord(first) + 1) << PAIR_SHIFT) if len(first) == 1 else (0, 0)
+            lo, hi = self.first_span(first)
             seconds = np.unique(self.sorted_pairs[0][lo:hi] & PAIR_MASK).tolist()
             self.after[first] = {chr(c) for c in seconds}
         return self.after[first]
-
-
-PAIR_SHIFT = 21  # bits of a code point
-PAIR_MASK = (1 << PAIR_SHIFT) - 1
 
 
 class Stats:

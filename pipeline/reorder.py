@@ -356,8 +356,8 @@ def misplaced_rest(texts: list[str]) -> bool:
     likelier than with the line after it (…对经 | ，向各… where 济增长… stands elsewhere): a cut that no
     link and no fault shows. Looked for only where a few lines are left open (a hard-wrapped report
     has hundreds: wraps, not cuts)."""
-    opens = [i for i in range(1, len(texts)) if ra.is_dangling(texts[i - 1]) and ra.can_continue(texts[i])
-             and not ra.is_heading_like(texts[i])]
+    opens = {i for i in range(1, len(texts)) if ra.is_dangling(texts[i - 1]) and ra.can_continue(texts[i])
+             and not ra.is_heading_like(texts[i])}
     if not 0 < len(opens) <= rule("R1-fragments")["max_search"]:
         return False
     need = rule("R1-fragments")["min_orphan_word"]

@@ -33,7 +33,7 @@ import numpy as np
 import regex
 
 from . import rules
-from .model import Recorder, code_points, window_numbers
+from .model import Recorder, code_points, line_breaks, window_numbers
 
 RULE_FILE = "repeats.toml"
 
@@ -322,8 +322,8 @@ def dropped_positions(st: Stream, runs: list[Run], judge: Judge, tolerance: int)
 
 
 def line_bounds(text: str) -> tuple[list[int], list[int]]:
-    """The start and end offset of every line of the text (found in C: a listing has 200,000 lines)."""
-    breaks = np.flatnonzero(code_points(text) == ord("\n"))
+    """The start and end offset of every line of the text."""
+    breaks = line_breaks(text)
     return [0, *(breaks + 1).tolist()], [*breaks.tolist(), len(text)]
 
 

@@ -240,7 +240,6 @@ def write_stub(path: Path, stub: dict[str, Any], durable: bool) -> None:
     from .store import holds, write_bytes_atomic
 
     data = dumps(stub)
-    _forget(path)
     try:
         same = path.stat().st_size == len(data) and holds(path, data)
     except OSError:
